@@ -1,0 +1,1 @@
+//! The system tags a client adds to a new run (being written).
