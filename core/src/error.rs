@@ -58,19 +58,22 @@ pub struct Error {
     kind: ErrorKind,
     mlflow_code: &'static str,
     message: String,
+    /// The failure may pass by itself (disk full, lock contention, I/O): the batching writer
+    /// keeps the items and retries instead of reporting them lost.
+    retryable: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, mlflow_code: kind.default_mlflow_code(), message: message.into() }
+        Error { kind, mlflow_code: kind.default_mlflow_code(), message: message.into(), retryable: false }
     }
 
     /// An error with an explicit MLflow error code (e.g. `INVALID_PARAMETER_VALUE` for a bad
     /// key, where the kind alone would not say which REST code MLflow uses).
     pub fn with_code(kind: ErrorKind, mlflow_code: &'static str, message: impl Into<String>) -> Self {
-        Error { kind, mlflow_code, message: message.into() }
+        Error { kind, mlflow_code, message: message.into(), retryable: false }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -96,6 +99,15 @@ impl Error {
 
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Internal, message)
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+
+    pub(crate) fn retryable(mut self) -> Self {
+        self.retryable = true;
+        self
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -138,9 +150,23 @@ impl From<rusqlite::Error> for Error {
                 C::PermissionDenied => "permission denied on the database file",
                 _ => "",
             };
-            if !hint.is_empty() {
-                return Error::storage(format!("sqlite: {e} — {hint}"));
-            }
+            let transient = matches!(
+                f.code,
+                C::DatabaseBusy
+                    | C::DatabaseLocked
+                    | C::DiskFull
+                    | C::SystemIoFailure
+                    | C::CannotOpen
+                    | C::ReadOnly
+                    | C::OutOfMemory
+                    | C::FileLockingProtocolFailed
+            );
+            let err = if hint.is_empty() {
+                Error::storage(format!("sqlite: {e}"))
+            } else {
+                Error::storage(format!("sqlite: {e} — {hint}"))
+            };
+            return if transient { err.retryable() } else { err };
         }
         Error::storage(format!("sqlite: {e}"))
     }
@@ -148,7 +174,7 @@ impl From<rusqlite::Error> for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::storage(format!("I/O: {e}"))
+        Error::storage(format!("I/O: {e}")).retryable()
     }
 }
 

@@ -1,10 +1,20 @@
 //! libmlflow's engine: MLflow tracking on MLflow's own sqlite store, shared by every binding.
 
+pub mod batcher;
+pub mod client;
 pub mod context;
 pub mod entities;
 pub mod error;
+mod exit;
 pub mod names;
 pub mod search;
 
 pub use entities::*;
 pub use error::{Error, ErrorKind, Result};
+pub mod store;
+pub mod tracking_uri;
+pub mod util;
+pub mod validation;
+
+pub use batcher::{CloseReport, Overflow};
+pub use client::{ActiveRun, Client, ClientOptions, StartRun};

@@ -1,1 +1,1 @@
-//! Generated run names (being written).
+pub fn generate_run_name() -> String { format!("brave-owl-{}", fastrand::u32(0..1000)) }
