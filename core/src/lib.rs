@@ -4,6 +4,7 @@ pub mod batcher;
 pub mod client;
 pub mod context;
 pub mod entities;
+pub mod json_api;
 pub mod error;
 mod exit;
 pub mod names;
