@@ -409,17 +409,20 @@ impl ClientInner {
             return CloseReport::default();
         }
         let open: Vec<String> = self.open_runs.lock().map(|mut s| s.drain().collect()).unwrap_or_default();
+        let deadline = std::time::Instant::now() + timeout;
         let mut report_extra = Vec::new();
         if !open.is_empty() {
-            // Their data first, then their status, as end_run does.
+            // Their data first, then their status, as end_run does — all within the timeout.
             let _ = self.batcher.flush(timeout);
             for run_id in open {
-                if let Err(e) = self.store.update_run(&run_id, Some(RunStatus::Finished), Some(now_ms()), None) {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if let Err(e) = self.store.end_run_within(&run_id, RunStatus::Finished, now_ms(), left) {
                     report_extra.push(WriteFailure { what: format!("ending run {run_id}"), error: e });
                 }
             }
         }
-        let mut report = self.batcher.close(timeout);
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut report = self.batcher.close(left);
         report.failed += report_extra.len() as u64;
         report.failures.extend(report_extra);
         report

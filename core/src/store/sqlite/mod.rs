@@ -127,6 +127,22 @@ impl SqliteStore {
         })
     }
 
+    /// One write transaction that waits at most `timeout` for other writers (no retries).
+    pub(crate) fn write_within<T>(&self, timeout: Duration, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        self.ensure_writable()?;
+        self.with_conn(|conn| {
+            conn.busy_timeout(timeout)?;
+            let result = (|| {
+                let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            result
+        })
+    }
+
     /// Runs `f` in a read transaction, so multi-query reads see one snapshot.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         self.with_conn(|conn| {

@@ -106,6 +106,19 @@ impl SqliteStore {
         Ok(self.get_run(run_id)?.info)
     }
 
+    /// Ends a run waiting at most `timeout` for the database (used when closing and at exit,
+    /// which must never hang on another process's lock).
+    pub fn end_run_within(&self, run_id: &str, status: RunStatus, end_time: i64, timeout: std::time::Duration) -> Result<()> {
+        self.write_within(timeout, |tx| {
+            check_run_active(tx, run_id)?;
+            tx.execute(
+                "UPDATE runs SET status = ?1, end_time = ?2 WHERE run_uuid = ?3",
+                params![status.as_str(), end_time, run_id],
+            )?;
+            Ok(())
+        })
+    }
+
     pub fn delete_run(&self, run_id: &str) -> Result<()> {
         self.write(|tx| {
             run_stage(tx, run_id)?;
