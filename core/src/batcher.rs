@@ -348,7 +348,11 @@ impl Batcher {
 /// The error that reports failed items: how many, and the first few by name.
 pub fn failures_error(records: &[WriteFailure], count: u64) -> Error {
     let shown: Vec<String> = records.iter().take(5).map(|f| f.to_string()).collect();
-    let more = if count as usize > shown.len() { format!(" (and {} more)", count as usize - shown.len()) } else { String::new() };
+    let more = if count as usize > shown.len() {
+        format!(" (and {} more)", count as usize - shown.len())
+    } else {
+        String::new()
+    };
     Error::new(
         ErrorKind::WriteFailed,
         format!("{count} logged item(s) could not be written: {}{more}", shown.join("; ")),
@@ -430,12 +434,10 @@ impl Writer {
                     delay = (delay * 2).min(Duration::from_secs(2));
                 }
                 Err(e) => {
-                    let reason = if e.is_retryable() {
-                        e.context("not written before the close deadline")
-                    } else {
-                        e
-                    };
-                    self.record(batch.iter().map(|w| WriteFailure { what: w.describe(), error: reason.clone() }).collect());
+                    let reason = if e.is_retryable() { e.context("not written before the close deadline") } else { e };
+                    self.record(
+                        batch.iter().map(|w| WriteFailure { what: w.describe(), error: reason.clone() }).collect(),
+                    );
                     break;
                 }
             }

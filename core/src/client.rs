@@ -132,7 +132,12 @@ impl Client {
 
     // ---- experiments ---------------------------------------------------------------------
 
-    pub fn create_experiment(&self, name: &str, artifact_location: Option<&str>, tags: &[ExperimentTag]) -> Result<String> {
+    pub fn create_experiment(
+        &self,
+        name: &str,
+        artifact_location: Option<&str>,
+        tags: &[ExperimentTag],
+    ) -> Result<String> {
         self.sync()?;
         self.inner.store.create_experiment(name, artifact_location, tags)
     }
@@ -298,7 +303,13 @@ impl Client {
         flushed.map(|_| info)
     }
 
-    pub fn update_run(&self, run_id: &str, status: Option<RunStatus>, end_time: Option<i64>, run_name: Option<&str>) -> Result<RunInfo> {
+    pub fn update_run(
+        &self,
+        run_id: &str,
+        status: Option<RunStatus>,
+        end_time: Option<i64>,
+        run_name: Option<&str>,
+    ) -> Result<RunInfo> {
         self.sync()?;
         self.inner.store.update_run(run_id, status, end_time, run_name)
     }
@@ -331,7 +342,13 @@ impl Client {
         self.inner.store.search_runs(experiment_ids, filter, view, max_results, order_by, page_token)
     }
 
-    pub fn get_metric_history(&self, run_id: &str, key: &str, max_results: Option<i64>, page_token: Option<&str>) -> Result<Page<Metric>> {
+    pub fn get_metric_history(
+        &self,
+        run_id: &str,
+        key: &str,
+        max_results: Option<i64>,
+        page_token: Option<&str>,
+    ) -> Result<Page<Metric>> {
         self.sync()?;
         self.inner.store.get_metric_history(run_id, key, max_results, page_token)
     }
@@ -563,7 +580,8 @@ fn batch_items(run_id: &Arc<str>, metrics: &[Metric], params: &[Param], tags: &[
         writes.push(RunWrite { run_id: run_id.clone(), item: param_item(&p.key, &p.value)? });
     }
     for m in metrics {
-        writes.push(RunWrite { run_id: run_id.clone(), item: metric_item(&m.key, m.value, Some(m.timestamp), m.step)? });
+        writes
+            .push(RunWrite { run_id: run_id.clone(), item: metric_item(&m.key, m.value, Some(m.timestamp), m.step)? });
     }
     for t in tags {
         writes.push(RunWrite { run_id: run_id.clone(), item: tag_item(&t.key, &t.value)? });

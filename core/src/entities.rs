@@ -91,9 +91,7 @@ impl ViewType {
             "ACTIVE_ONLY" | "1" => Ok(ViewType::ActiveOnly),
             "DELETED_ONLY" | "2" => Ok(ViewType::DeletedOnly),
             "ALL" | "3" => Ok(ViewType::All),
-            _ => Err(Error::invalid(format!(
-                "Invalid view type '{s}'; expected ACTIVE_ONLY, DELETED_ONLY or ALL"
-            ))),
+            _ => Err(Error::invalid(format!("Invalid view type '{s}'; expected ACTIVE_ONLY, DELETED_ONLY or ALL"))),
         }
     }
 

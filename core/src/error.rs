@@ -144,9 +144,13 @@ impl From<rusqlite::Error> for Error {
             let hint = match f.code {
                 C::DiskFull => "the disk is full; free space and retry (nothing accepted was dropped)",
                 C::ReadOnly => "the database is read-only; open it from a writable location or only read it",
-                C::CannotOpen => "the database file cannot be opened; check that its directory exists and is accessible",
+                C::CannotOpen => {
+                    "the database file cannot be opened; check that its directory exists and is accessible"
+                }
                 C::DatabaseCorrupt | C::NotADatabase => "the file is not a valid sqlite database",
-                C::DatabaseBusy | C::DatabaseLocked => "the database stayed locked by another writer past the busy timeout",
+                C::DatabaseBusy | C::DatabaseLocked => {
+                    "the database stayed locked by another writer past the busy timeout"
+                }
                 C::PermissionDenied => "permission denied on the database file",
                 _ => "",
             };

@@ -84,11 +84,15 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
         "experiments/delete" => c.delete_experiment(&req_str(b, "experiment_id")?).map(|_| json!({})),
         "experiments/restore" => c.restore_experiment(&req_str(b, "experiment_id")?).map(|_| json!({})),
         "experiments/set-experiment-tag" => c
-            .set_experiment_tag(&req_str(b, "experiment_id")?, &req_str(b, "key")?, &opt_str(b, "value")?.unwrap_or_default())
+            .set_experiment_tag(
+                &req_str(b, "experiment_id")?,
+                &req_str(b, "key")?,
+                &opt_str(b, "value")?.unwrap_or_default(),
+            )
             .map(|_| json!({})),
-        "experiments/delete-experiment-tag" => c
-            .delete_experiment_tag(&req_str(b, "experiment_id")?, &req_str(b, "key")?)
-            .map(|_| json!({})),
+        "experiments/delete-experiment-tag" => {
+            c.delete_experiment_tag(&req_str(b, "experiment_id")?, &req_str(b, "key")?).map(|_| json!({}))
+        }
         "runs/create" => {
             let tags: Vec<RunTag> = field(b, "tags")?.unwrap_or_default();
             let run = c.start_run(StartRun {
@@ -108,7 +112,8 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
                 Some(Value::Number(n)) => Some(RunStatus::from_number(n.as_i64().unwrap_or(0))?),
                 Some(other) => return Err(Error::invalid(format!("Invalid run status {other}"))),
             };
-            let info = c.update_run(&run_id(b)?, status, opt_i64(b, "end_time")?, opt_str(b, "run_name")?.as_deref())?;
+            let info =
+                c.update_run(&run_id(b)?, status, opt_i64(b, "end_time")?, opt_str(b, "run_name")?.as_deref())?;
             Ok(json!({ "run_info": info }))
         }
         "runs/delete" => c.delete_run(&run_id(b)?).map(|_| json!({})),
@@ -136,12 +141,12 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
             c.log_metric(&run_id(b)?, &req_str(b, "key")?, value, Some(timestamp), opt_i64(b, "step")?.unwrap_or(0))?;
             Ok(json!({}))
         }
-        "runs/log-parameter" => c
-            .log_param(&run_id(b)?, &req_str(b, "key")?, &opt_str(b, "value")?.unwrap_or_default())
-            .map(|_| json!({})),
-        "runs/set-tag" => c
-            .set_tag(&run_id(b)?, &req_str(b, "key")?, &opt_str(b, "value")?.unwrap_or_default())
-            .map(|_| json!({})),
+        "runs/log-parameter" => {
+            c.log_param(&run_id(b)?, &req_str(b, "key")?, &opt_str(b, "value")?.unwrap_or_default()).map(|_| json!({}))
+        }
+        "runs/set-tag" => {
+            c.set_tag(&run_id(b)?, &req_str(b, "key")?, &opt_str(b, "value")?.unwrap_or_default()).map(|_| json!({}))
+        }
         "runs/delete-tag" => c.delete_tag(&run_id(b)?, &req_str(b, "key")?).map(|_| json!({})),
         "runs/log-batch" => {
             let metrics: Vec<Metric> = field(b, "metrics")?.unwrap_or_default();
@@ -159,10 +164,7 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
             )?;
             Ok(page_json("metrics", page))
         }
-        other => Err(Error::invalid(format!(
-            "unknown method '{other}'; known methods: {}",
-            METHODS.join(", ")
-        ))),
+        other => Err(Error::invalid(format!("unknown method '{other}'; known methods: {}", METHODS.join(", ")))),
     }
 }
 
@@ -216,7 +218,9 @@ fn opt_i64(b: &Value, name: &str) -> Result<Option<i64>> {
             .parse()
             .map(Some)
             .map_err(|_| Error::invalid(format!("Invalid value '{s}' for parameter '{name}': expected an integer"))),
-        Some(other) => Err(Error::invalid(format!("Invalid value {other} for parameter '{name}': expected an integer"))),
+        Some(other) => {
+            Err(Error::invalid(format!("Invalid value {other} for parameter '{name}': expected an integer")))
+        }
     }
 }
 

@@ -4,9 +4,9 @@ pub mod batcher;
 pub mod client;
 pub mod context;
 pub mod entities;
-pub mod json_api;
 pub mod error;
 mod exit;
+pub mod json_api;
 pub mod names;
 pub mod search;
 

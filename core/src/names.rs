@@ -1,1 +1,3 @@
-pub fn generate_run_name() -> String { format!("brave-owl-{}", fastrand::u32(0..1000)) }
+pub fn generate_run_name() -> String {
+    format!("brave-owl-{}", fastrand::u32(0..1000))
+}

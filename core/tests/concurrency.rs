@@ -23,7 +23,13 @@ fn threads_share_one_run_without_loss() {
             std::thread::spawn(move || {
                 for i in 0..POINTS_PER_THREAD {
                     run.log_metric(&format!("thread_{t}"), i as f64, Some(1_000 + i), i).unwrap();
-                    run.log_metric("shared", (t * POINTS_PER_THREAD + i) as f64, Some(1_000), t * POINTS_PER_THREAD + i).unwrap();
+                    run.log_metric(
+                        "shared",
+                        (t * POINTS_PER_THREAD + i) as f64,
+                        Some(1_000),
+                        t * POINTS_PER_THREAD + i,
+                    )
+                    .unwrap();
                 }
             })
         })

@@ -76,11 +76,14 @@ fn normal_exit_flushes_and_ends_open_runs() {
 fn tracking_uri_and_experiment_variables() {
     let db = TestDb::new();
     // MLFLOW_EXPERIMENT_NAME: created when missing, reused after.
-    let out = run_child("just_start", &[("MLFLOW_TRACKING_URI", db.uri()), ("MLFLOW_EXPERIMENT_NAME", "from-env".into())]);
+    let out =
+        run_child("just_start", &[("MLFLOW_TRACKING_URI", db.uri()), ("MLFLOW_EXPERIMENT_NAME", "from-env".into())]);
     let client = db.client();
-    let exp = client.get_experiment_by_name("from-env").unwrap().expect("experiment created from MLFLOW_EXPERIMENT_NAME");
+    let exp =
+        client.get_experiment_by_name("from-env").unwrap().expect("experiment created from MLFLOW_EXPERIMENT_NAME");
     assert_eq!(client.get_run(&run_id_of(&out)).unwrap().info.experiment_id, exp.experiment_id);
-    let out = run_child("just_start", &[("MLFLOW_TRACKING_URI", db.uri()), ("MLFLOW_EXPERIMENT_NAME", "from-env".into())]);
+    let out =
+        run_child("just_start", &[("MLFLOW_TRACKING_URI", db.uri()), ("MLFLOW_EXPERIMENT_NAME", "from-env".into())]);
     assert_eq!(client.get_run(&run_id_of(&out)).unwrap().info.experiment_id, exp.experiment_id);
     // MLFLOW_EXPERIMENT_ID.
     let other = client.create_experiment("by-id", None, &[]).unwrap();

@@ -74,7 +74,9 @@ fn full_disk_keeps_accepted_metrics_and_writes_them_when_space_returns() {
     assert!(err.message().contains("full"), "the error should say the disk is full: {err}");
     disk.resize("64m");
     client.flush(FLUSH).unwrap();
-    let history = client.get_metric_history(run.run_id(), "a_rather_long_metric_name_to_fill_the_disk_faster", None, None).unwrap();
+    let history = client
+        .get_metric_history(run.run_id(), "a_rather_long_metric_name_to_fill_the_disk_faster", None, None)
+        .unwrap();
     assert_eq!(history.items.len() as i64, N);
     run.end(RunStatus::Finished).unwrap();
     assert!(client.close(FLUSH).is_clean());
@@ -90,12 +92,9 @@ fn lock_database(db: &TestDb) -> rusqlite::Connection {
 #[test]
 fn full_queue_waits_then_names_what_was_not_accepted() {
     let db = TestDb::new();
-    let client = Client::open(ClientOptions {
-        queue_capacity: 8,
-        enqueue_timeout: Duration::from_millis(100),
-        ..db.options()
-    })
-    .unwrap();
+    let client =
+        Client::open(ClientOptions { queue_capacity: 8, enqueue_timeout: Duration::from_millis(100), ..db.options() })
+            .unwrap();
     let run = client.start_run(StartRun::default()).unwrap();
     let lock = lock_database(&db);
     let mut accepted = 0;

@@ -18,7 +18,10 @@ fn rest_shaped_round_trip() {
     let exp = ok(&c, "experiments/create", json!({"name": "j", "tags": [{"key": "k", "value": "v"}]}));
     let exp_id = exp["experiment_id"].as_str().unwrap().to_string();
     assert_eq!(ok(&c, "experiments/get", json!({"experiment_id": exp_id}))["experiment"]["tags"][0]["key"], "k");
-    assert_eq!(ok(&c, "experiments/get-by-name", json!({"experiment_name": "j"}))["experiment"]["experiment_id"], exp_id);
+    assert_eq!(
+        ok(&c, "experiments/get-by-name", json!({"experiment_name": "j"}))["experiment"]["experiment_id"],
+        exp_id
+    );
     let run = ok(&c, "runs/create", json!({"experiment_id": exp_id, "run_name": "r", "start_time": 1700000000000i64}));
     let run_id = run["run"]["info"]["run_id"].as_str().unwrap().to_string();
     assert_eq!(run["run"]["info"]["run_uuid"], run_id);
@@ -28,8 +31,12 @@ fn rest_shaped_round_trip() {
     ok(&c, "runs/log-metric", json!({"run_uuid": run_id, "key": "m2", "value": 2.5, "timestamp": "6"}));
     ok(&c, "runs/log-parameter", json!({"run_id": run_id, "key": "p", "value": "a"}));
     ok(&c, "runs/set-tag", json!({"run_id": run_id, "key": "t", "value": "x"}));
-    ok(&c, "runs/log-batch", json!({"run_id": run_id, "metrics": [{"key": "b", "value": 1, "timestamp": 7, "step": 2}],
-        "params": [{"key": "q", "value": "1"}], "tags": [{"key": "u", "value": "2"}]}));
+    ok(
+        &c,
+        "runs/log-batch",
+        json!({"run_id": run_id, "metrics": [{"key": "b", "value": 1, "timestamp": 7, "step": 2}],
+        "params": [{"key": "q", "value": "1"}], "tags": [{"key": "u", "value": "2"}]}),
+    );
     let got = ok(&c, "runs/get", json!({"run_id": run_id}));
     let metrics = got["run"]["data"]["metrics"].as_array().unwrap();
     let m = metrics.iter().find(|m| m["key"] == "m").unwrap();

@@ -134,9 +134,7 @@ fn nested_runs_and_run_lifecycle() {
     let db = TestDb::new();
     let c = db.client();
     let parent = c.start_run(StartRun { run_name: Some("parent".into()), ..Default::default() }).unwrap();
-    let child = c
-        .start_run(StartRun { parent_run_id: Some(parent.run_id().into()), ..Default::default() })
-        .unwrap();
+    let child = c.start_run(StartRun { parent_run_id: Some(parent.run_id().into()), ..Default::default() }).unwrap();
     let got = c.get_run(child.run_id()).unwrap();
     assert_eq!(got.data.tag("mlflow.parentRunId"), Some(parent.run_id()));
     // generated name shape: adjective-noun-NNN
@@ -191,9 +189,7 @@ fn log_batch_validates_and_writes() {
     assert_eq!(got.data.metrics.len(), 10);
     assert_eq!(got.data.param("a"), Some("1"));
     // The synchronous store path is atomic: a conflicting param writes nothing.
-    let err = c
-        .store()
-        .log_batch(run.run_id(), &metrics, &[Param { key: "a".into(), value: "2".into() }], &[])
-        .unwrap_err();
+    let err =
+        c.store().log_batch(run.run_id(), &metrics, &[Param { key: "a".into(), value: "2".into() }], &[]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }

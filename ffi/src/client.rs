@@ -51,11 +51,14 @@ pub extern "C" fn mlflow_options_free(options: *mut mlflow_options) {
     }
 }
 
-fn with_options(options: *mut mlflow_options, f: impl FnOnce(&mut ClientOptions) -> Result<(), Failure>) -> mlflow_status {
+fn with_options(
+    options: *mut mlflow_options,
+    f: impl FnOnce(&mut ClientOptions) -> Result<(), Failure>,
+) -> mlflow_status {
     guard(|| {
         // SAFETY: NULL is checked; the caller promises exclusive use of the options during the call.
-        let opts = unsafe { options.as_mut() }
-            .ok_or_else(|| Failure::new(MLFLOW_ERR_NULL_ARGUMENT, "'options' is NULL"))?;
+        let opts =
+            unsafe { options.as_mut() }.ok_or_else(|| Failure::new(MLFLOW_ERR_NULL_ARGUMENT, "'options' is NULL"))?;
         f(&mut opts.inner)
     })
 }
@@ -94,7 +97,10 @@ pub extern "C" fn mlflow_options_set_queue_capacity(options: *mut mlflow_options
 /// How long a logging call waits for room in a full queue before failing with
 /// MLFLOW_ERR_QUEUE_FULL (default 10000 ms).
 #[no_mangle]
-pub extern "C" fn mlflow_options_set_enqueue_timeout_ms(options: *mut mlflow_options, timeout_ms: u64) -> mlflow_status {
+pub extern "C" fn mlflow_options_set_enqueue_timeout_ms(
+    options: *mut mlflow_options,
+    timeout_ms: u64,
+) -> mlflow_status {
     with_options(options, |o| {
         o.enqueue_timeout = Duration::from_millis(timeout_ms);
         Ok(())
@@ -104,7 +110,10 @@ pub extern "C" fn mlflow_options_set_enqueue_timeout_ms(options: *mut mlflow_opt
 /// Latency first: when the queue is full, drop the item at once instead of waiting. Drops are
 /// counted and reported by `mlflow_client_close`. Off by default (nothing is dropped).
 #[no_mangle]
-pub extern "C" fn mlflow_options_set_drop_when_full(options: *mut mlflow_options, drop_when_full: bool) -> mlflow_status {
+pub extern "C" fn mlflow_options_set_drop_when_full(
+    options: *mut mlflow_options,
+    drop_when_full: bool,
+) -> mlflow_status {
     with_options(options, |o| {
         o.overflow = if drop_when_full { Overflow::Drop } else { Overflow::Block };
         Ok(())
@@ -124,7 +133,10 @@ pub extern "C" fn mlflow_options_set_close_timeout_ms(options: *mut mlflow_optio
 /// The `mlflow.source.name` tag of new runs (default: this program's path). Bindings set it
 /// to the user's script.
 #[no_mangle]
-pub extern "C" fn mlflow_options_set_source_name(options: *mut mlflow_options, source_name: *const c_char) -> mlflow_status {
+pub extern "C" fn mlflow_options_set_source_name(
+    options: *mut mlflow_options,
+    source_name: *const c_char,
+) -> mlflow_status {
     with_options(options, |o| {
         let name = str_arg(source_name, "source_name")?;
         o.context = Some(o.context.take().unwrap_or_else(RunContext::detect).with_source_name(name));
@@ -173,7 +185,12 @@ pub extern "C" fn mlflow_client_close(
     guard(|| {
         let r = handle(client, "client")?.client.close(Duration::from_millis(timeout_ms));
         if !report.is_null() {
-            let counts = mlflow_close_report { written: r.written, dropped: r.dropped, unwritten: r.unwritten, failed: r.failed };
+            let counts = mlflow_close_report {
+                written: r.written,
+                dropped: r.dropped,
+                unwritten: r.unwritten,
+                failed: r.failed,
+            };
             // SAFETY: non-NULL, caller-provided storage.
             unsafe { report.write(counts) };
         }
@@ -206,7 +223,8 @@ pub extern "C" fn mlflow_client_create_experiment(
     guard(|| {
         require_out(out_id, "out_id")?;
         let c = &handle(client, "client")?.client;
-        let id = c.create_experiment(str_arg(name, "name")?, opt_str_arg(artifact_location, "artifact_location")?, &[])?;
+        let id =
+            c.create_experiment(str_arg(name, "name")?, opt_str_arg(artifact_location, "artifact_location")?, &[])?;
         give_string(id, out_id, std::ptr::null_mut(), "out_id")
     })
 }

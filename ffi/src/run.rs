@@ -168,7 +168,11 @@ pub extern "C" fn mlflow_run_log_metric_n(
 /// Queues a param. Values over 6000 characters are truncated as MLflow does; logging a key
 /// again with another value fails with MLFLOW_ERR_INVALID_ARGUMENT.
 #[no_mangle]
-pub extern "C" fn mlflow_run_log_param(run: *const mlflow_run, key: *const c_char, value: *const c_char) -> mlflow_status {
+pub extern "C" fn mlflow_run_log_param(
+    run: *const mlflow_run,
+    key: *const c_char,
+    value: *const c_char,
+) -> mlflow_status {
     mlflow_run_log_param_n(run, key, MLFLOW_NUL_TERMINATED, value, MLFLOW_NUL_TERMINATED)
 }
 
@@ -190,7 +194,11 @@ pub extern "C" fn mlflow_run_log_param_n(
 
 /// Queues a tag (upsert). Values over 8000 characters are truncated as MLflow does.
 #[no_mangle]
-pub extern "C" fn mlflow_run_set_tag(run: *const mlflow_run, key: *const c_char, value: *const c_char) -> mlflow_status {
+pub extern "C" fn mlflow_run_set_tag(
+    run: *const mlflow_run,
+    key: *const c_char,
+    value: *const c_char,
+) -> mlflow_status {
     mlflow_run_set_tag_n(run, key, MLFLOW_NUL_TERMINATED, value, MLFLOW_NUL_TERMINATED)
 }
 

@@ -51,9 +51,9 @@ pub fn parse_sqlite_uri(uri: &str) -> Result<DbLocation> {
     if rest.is_empty() || rest == "/:memory:" {
         return Ok(DbLocation::Memory);
     }
-    let path = rest
-        .strip_prefix('/')
-        .ok_or_else(|| Error::invalid(format!("'{uri}' names a host; use sqlite:///relative.db or sqlite:////abs/path.db")))?;
+    let path = rest.strip_prefix('/').ok_or_else(|| {
+        Error::invalid(format!("'{uri}' names a host; use sqlite:///relative.db or sqlite:////abs/path.db"))
+    })?;
     if path.is_empty() {
         return Err(Error::invalid(format!("'{uri}' names no database file")));
     }
@@ -187,9 +187,8 @@ fn configure(conn: &Connection, mode: AccessMode) -> Result<()> {
     // MLflow's per-session settings: real foreign keys, and LIKE case-sensitive as in its search.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = true;")?;
     if mode == AccessMode::ReadWrite {
-        let journal: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .unwrap_or_else(|_| "delete".into());
+        let journal: String =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).unwrap_or_else(|_| "delete".into());
         let sync = if journal.eq_ignore_ascii_case("wal") { "NORMAL" } else { "FULL" };
         conn.execute_batch(&format!("PRAGMA synchronous = {sync};"))?;
     }
@@ -217,11 +216,7 @@ fn create_schema(conn: &Connection, artifact_root: &str) -> Result<()> {
 
 fn check_revision(conn: &Connection) -> Result<()> {
     let has_table: bool = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'",
-            [],
-            |_| Ok(true),
-        )
+        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'", [], |_| Ok(true))
         .optional()?
         .unwrap_or(false);
     if !has_table {
@@ -260,10 +255,8 @@ fn check_revision(conn: &Connection) -> Result<()> {
 }
 
 fn ensure_default_experiment(conn: &Connection, artifact_root: &str) -> Result<()> {
-    let exists = conn
-        .query_row("SELECT 1 FROM experiments WHERE experiment_id = 0", [], |_| Ok(()))
-        .optional()?
-        .is_some();
+    let exists =
+        conn.query_row("SELECT 1 FROM experiments WHERE experiment_id = 0", [], |_| Ok(())).optional()?.is_some();
     if !exists {
         insert_default_experiment(conn, artifact_root)?;
     }

@@ -54,8 +54,9 @@ impl SqliteStore {
                     params![location, id],
                 )?;
             }
-            let mut insert_tag =
-                tx.prepare_cached("INSERT OR REPLACE INTO experiment_tags (key, value, experiment_id) VALUES (?1, ?2, ?3)")?;
+            let mut insert_tag = tx.prepare_cached(
+                "INSERT OR REPLACE INTO experiment_tags (key, value, experiment_id) VALUES (?1, ?2, ?3)",
+            )?;
             for t in tags {
                 insert_tag.execute(params![t.key, t.value, id])?;
             }
@@ -189,7 +190,8 @@ impl SqliteStore {
         let id = validation::parse_experiment_id(experiment_id)?;
         self.write(|tx| {
             check_active(&load_experiment(tx, id, ViewType::All)?)?;
-            let n = tx.execute("DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2", params![id, key])?;
+            let n =
+                tx.execute("DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2", params![id, key])?;
             if n == 0 {
                 return Err(Error::not_found(format!("No tag with name: {key} in experiment with id {id}")));
             }
@@ -244,9 +246,12 @@ pub(super) fn load_experiment(conn: &Connection, id: i64, view: ViewType) -> Res
         Some(e) if view.stages().contains(&e.lifecycle_stage.as_str()) => e,
         _ => return Err(Error::not_found(format!("No Experiment with id={id} exists"))),
     };
-    let mut stmt = conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key")?;
     exp.tags = stmt
-        .query_map([id], |r| Ok(ExperimentTag { key: r.get(0)?, value: r.get::<_, Option<String>>(1)?.unwrap_or_default() }))?
+        .query_map([id], |r| {
+            Ok(ExperimentTag { key: r.get(0)?, value: r.get::<_, Option<String>>(1)?.unwrap_or_default() })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(exp)
 }
@@ -267,7 +272,9 @@ fn experiment_from_row(r: &Row) -> rusqlite::Result<Result<Experiment>> {
 
 /// MLflow keeps URIs as given but makes a plain relative path absolute.
 fn resolve_artifact_location(loc: &str) -> String {
-    let has_scheme = loc.find(':').is_some_and(|i| i > 1 && loc[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    let has_scheme = loc
+        .find(':')
+        .is_some_and(|i| i > 1 && loc[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
     if has_scheme {
         loc.to_string()
     } else {

@@ -61,10 +61,7 @@ pub(super) fn load_runs(conn: &Connection, run_ids: &[String]) -> Result<Vec<Run
         let mut rows = stmt.query([&ids_json])?;
         while let Some(r) = rows.next()? {
             let info = run_info_from_row(r)?;
-            by_id.insert(
-                info.run_id.clone(),
-                Run { info, data: RunData::default(), inputs: Default::default() },
-            );
+            by_id.insert(info.run_id.clone(), Run { info, data: RunData::default(), inputs: Default::default() });
         }
     }
     {
@@ -102,7 +99,9 @@ pub(super) fn load_runs(conn: &Connection, run_ids: &[String]) -> Result<Vec<Run
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             if let Some(run) = by_id.get_mut(&id) {
-                run.data.tags.push(RunTag { key: r.get(1)?, value: r.get::<_, Option<String>>(2)?.unwrap_or_default() });
+                run.data
+                    .tags
+                    .push(RunTag { key: r.get(1)?, value: r.get::<_, Option<String>>(2)?.unwrap_or_default() });
             }
         }
     }

@@ -41,7 +41,8 @@ impl SqliteStore {
                 )));
             }
         }
-        let run_name = given_name.or(tag_name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(names::generate_run_name);
+        let run_name =
+            given_name.or(tag_name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(names::generate_run_name);
         let mut tags = req.tags.clone();
         if tag_name.is_none() {
             tags.push(RunTag { key: RUN_NAME_TAG.into(), value: run_name.clone() });
@@ -50,10 +51,8 @@ impl SqliteStore {
         self.write(|tx| {
             let exp = load_experiment(tx, exp_id, ViewType::All)?;
             check_active(&exp)?;
-            let artifact_uri = append_uri_path(
-                &append_uri_path(exp.artifact_location.as_deref().unwrap_or(""), &run_id),
-                "artifacts",
-            );
+            let artifact_uri =
+                append_uri_path(&append_uri_path(exp.artifact_location.as_deref().unwrap_or(""), &run_id), "artifacts");
             tx.execute(
                 "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, \
                  start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id, deleted_time) \
@@ -108,7 +107,13 @@ impl SqliteStore {
 
     /// Ends a run waiting at most `timeout` for the database (used when closing and at exit,
     /// which must never hang on another process's lock).
-    pub fn end_run_within(&self, run_id: &str, status: RunStatus, end_time: i64, timeout: std::time::Duration) -> Result<()> {
+    pub fn end_run_within(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        end_time: i64,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
         self.write_within(timeout, |tx| {
             check_run_active(tx, run_id)?;
             tx.execute(
