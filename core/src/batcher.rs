@@ -15,11 +15,11 @@
 //!   a clear error instead of hanging.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Condvar, Mutex, Once};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::{RunWrite, SqliteStore, WriteFailure};
@@ -36,7 +36,8 @@ pub enum Overflow {
 
 #[derive(Debug, Clone)]
 pub struct BatcherOptions {
-    /// Queue capacity in messages (one message = one logging call; a batch call is one message).
+    /// Queue capacity in logged items (a log_batch call counts each of its items). Memory is
+    /// used only for items actually queued, not reserved up front.
     pub capacity: usize,
     /// How long a call waits for room in a full queue under [`Overflow::Block`].
     pub enqueue_timeout: Duration,
@@ -85,6 +86,8 @@ enum Message {
     Write(RunWrite),
     Writes(Vec<RunWrite>),
     Flush(Sender<()>),
+    /// Makes an idle writer look at the closing flag now rather than at its next poll.
+    Wake,
 }
 
 impl Message {
@@ -92,7 +95,7 @@ impl Message {
         match self {
             Message::Write(_) => 1,
             Message::Writes(v) => v.len() as u64,
-            Message::Flush(_) => 0,
+            Message::Flush(_) | Message::Wake => 0,
         }
     }
 }
@@ -115,6 +118,9 @@ struct Shared {
     /// The writer's most recent transient error while it retries (for flush/queue-full messages).
     retrying: Mutex<Option<Error>>,
     closing: AtomicBool,
+    /// Signalled when the writer frees room in the queue (only waited on when it is full).
+    room: Condvar,
+    room_lock: Mutex<()>,
     /// When closing: the instant after which the writer stops retrying and gives up.
     deadline: Mutex<Option<Instant>>,
 }
@@ -133,7 +139,9 @@ pub struct Batcher {
 impl Batcher {
     pub fn start(store: Arc<SqliteStore>, options: BatcherOptions) -> Result<Self> {
         install_fork_handler();
-        let (sender, receiver) = bounded(options.capacity.max(1));
+        // Unbounded channel, bounded by the `pending` item count: a full-size bounded channel
+        // would allocate and touch every slot at start (8 MB for 100k entries).
+        let (sender, receiver) = unbounded();
         let (finished_tx, finished) = bounded(1);
         let shared = Arc::new(Shared {
             pending: AtomicU64::new(0),
@@ -144,6 +152,8 @@ impl Batcher {
             has_failures: AtomicBool::new(false),
             retrying: Mutex::new(None),
             closing: AtomicBool::new(false),
+            room: Condvar::new(),
+            room_lock: Mutex::new(()),
             deadline: Mutex::new(None),
         });
         let writer = Writer { store, receiver, shared: shared.clone(), max_batch: options.max_batch.max(1) };
@@ -181,38 +191,60 @@ impl Batcher {
     fn send(&self, msg: Message) -> Result<()> {
         self.check_usable()?;
         let n = msg.item_count();
-        self.shared.pending.fetch_add(n, Ordering::AcqRel);
-        let outcome = match self.options.overflow {
-            Overflow::Block => match self.sender.try_send(msg) {
-                Ok(()) => Ok(()),
-                Err(TrySendError::Full(msg)) => match self.sender.send_timeout(msg, self.options.enqueue_timeout) {
-                    Ok(()) => Ok(()),
-                    Err(SendTimeoutError::Timeout(msg)) => Err(self.queue_full_error(&msg)),
-                    Err(SendTimeoutError::Disconnected(_)) => Err(writer_gone()),
-                },
-                Err(TrySendError::Disconnected(_)) => Err(writer_gone()),
-            },
-            Overflow::Drop => match self.sender.try_send(msg) {
-                Ok(()) => Ok(()),
-                Err(TrySendError::Full(_)) => {
-                    self.shared.dropped.fetch_add(n, Ordering::Relaxed);
-                    self.shared.pending.fetch_sub(n, Ordering::AcqRel);
-                    return Ok(());
-                }
-                Err(TrySendError::Disconnected(_)) => Err(writer_gone()),
-            },
-        };
-        if outcome.is_err() {
-            self.shared.pending.fetch_sub(n, Ordering::AcqRel);
+        if !self.reserve(n, &msg)? {
+            return Ok(()); // dropped and counted (drop policy)
         }
-        outcome
+        self.sender.send(msg).map_err(|_| {
+            self.shared.pending.fetch_sub(n, Ordering::AcqRel);
+            writer_gone()
+        })
+    }
+
+    /// Takes room for `n` items in the queue. Returns Ok(false) when the item was dropped under
+    /// the drop policy, QueueFull when the blocking policy's timeout passed.
+    fn reserve(&self, n: u64, msg: &Message) -> Result<bool> {
+        if self.try_reserve(n) {
+            return Ok(true);
+        }
+        if self.options.overflow == Overflow::Drop {
+            self.shared.dropped.fetch_add(n, Ordering::Relaxed);
+            return Ok(false);
+        }
+        let deadline = Instant::now() + self.options.enqueue_timeout;
+        let mut guard = self.shared.room_lock.lock().map_err(|_| Error::internal("queue lock poisoned"))?;
+        loop {
+            if self.try_reserve(n) {
+                return Ok(true);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.queue_full_error(msg));
+            }
+            // The short cap covers a wake-up sent between our check and our wait.
+            guard = match self.shared.room.wait_timeout(guard, left.min(Duration::from_millis(10))) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+
+    /// Room for `n` more items, counting them pending if so. A batch larger than the whole
+    /// capacity is let in when the queue is empty, so it can never wait forever.
+    fn try_reserve(&self, n: u64) -> bool {
+        let capacity = self.options.capacity.max(1) as u64;
+        let before = self.shared.pending.fetch_add(n, Ordering::AcqRel);
+        if before + n <= capacity || before == 0 {
+            return true;
+        }
+        self.shared.pending.fetch_sub(n, Ordering::AcqRel);
+        false
     }
 
     fn queue_full_error(&self, msg: &Message) -> Error {
         let what = match msg {
             Message::Write(w) => w.describe(),
             Message::Writes(v) => format!("a batch of {} items (first: {})", v.len(), v[0].describe()),
-            Message::Flush(_) => "a flush request".into(),
+            Message::Flush(_) | Message::Wake => "a control message".into(),
         };
         let cause = match self.shared.retrying.lock().ok().and_then(|r| r.clone()) {
             Some(e) => format!("the writer is retrying after: {}", e.message()),
@@ -221,7 +253,7 @@ impl Batcher {
         Error::new(
             ErrorKind::QueueFull,
             format!(
-                "{what} was not accepted: the logging queue ({} entries) stayed full for {:?}; {cause}",
+                "{what} was not accepted: the logging queue ({} items) stayed full for {:?}; {cause}",
                 self.options.capacity, self.options.enqueue_timeout
             ),
         )
@@ -256,15 +288,9 @@ impl Batcher {
     pub fn flush(&self, timeout: Duration) -> Result<()> {
         self.check_usable()?;
         if self.pending() > 0 {
-            let deadline = Instant::now() + timeout;
             let (ack_tx, ack_rx) = bounded(1);
-            match self.sender.send_timeout(Message::Flush(ack_tx), timeout) {
-                Ok(()) => {}
-                Err(SendTimeoutError::Timeout(_)) => return Err(self.flush_timeout_error(timeout)),
-                Err(SendTimeoutError::Disconnected(_)) => return Err(writer_gone()),
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match ack_rx.recv_timeout(left) {
+            self.sender.send(Message::Flush(ack_tx)).map_err(|_| writer_gone())?;
+            match ack_rx.recv_timeout(timeout) {
                 Ok(()) => {}
                 Err(RecvTimeoutError::Timeout) => return Err(self.flush_timeout_error(timeout)),
                 Err(RecvTimeoutError::Disconnected) => return Err(writer_gone()),
@@ -320,6 +346,7 @@ impl Batcher {
             *d = Some(Instant::now() + timeout);
         }
         self.shared.closing.store(true, Ordering::Release);
+        let _ = self.sender.send(Message::Wake);
         if !forked && self.finished.recv_timeout(timeout + Duration::from_millis(200)).is_ok() {
             if let Ok(mut t) = self.thread.lock() {
                 if let Some(handle) = t.take() {
@@ -384,9 +411,10 @@ impl Writer {
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return,
             };
+            let closing = self.shared.closing.load(Ordering::Acquire);
             match first {
+                Some(Message::Wake) | None if closing && self.receiver.is_empty() => return,
                 Some(m) => self.take(m, &mut batch, &mut acks),
-                None if self.shared.closing.load(Ordering::Acquire) => return,
                 None => continue,
             }
             while batch.len() < self.max_batch {
@@ -407,6 +435,7 @@ impl Writer {
             Message::Write(w) => batch.push(w),
             Message::Writes(ws) => batch.extend(ws),
             Message::Flush(ack) => acks.push(ack),
+            Message::Wake => {}
         }
     }
 
@@ -446,6 +475,7 @@ impl Writer {
             *r = None;
         }
         self.shared.pending.fetch_sub(n.min(self.shared.pending.load(Ordering::Acquire)), Ordering::AcqRel);
+        self.shared.room.notify_all();
         batch.clear();
     }
 
