@@ -36,12 +36,21 @@ impl SqliteStore {
         self.read(|tx| {
             run_stage(tx, run_id)?;
             let limit = max_results.map(|m| m + 1).unwrap_or(-1);
+            // The key is known: selecting it again would only cost a string per row.
             let mut stmt = tx.prepare_cached(
-                "SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
+                "SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2 \
                  ORDER BY timestamp, step, value LIMIT ?3 OFFSET ?4",
             )?;
             let mut items: Vec<Metric> = stmt
-                .query_map(params![run_id, key, limit, offset], metric_from_row)?
+                .query_map(params![run_id, key, limit, offset], |r| {
+                    let is_nan: bool = r.get(3)?;
+                    Ok(Metric {
+                        key: key.to_owned(),
+                        value: if is_nan { f64::NAN } else { r.get(0)? },
+                        timestamp: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                        step: r.get(2)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             let next_page_token = max_results.and_then(|m| next_token(&mut items, m, offset));
             Ok(Page { items, next_page_token })
@@ -124,10 +133,6 @@ fn run_info_from_row(r: &Row) -> Result<RunInfo> {
         artifact_uri: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
         lifecycle_stage: LifecycleStage::parse(stage.as_deref().unwrap_or("active"))?,
     })
-}
-
-fn metric_from_row(r: &Row) -> rusqlite::Result<Metric> {
-    metric_from_row_at(r, 0)
 }
 
 /// Reads (key, value, timestamp, step, is_nan) starting at column `at`; NaN is stored as 0 with
