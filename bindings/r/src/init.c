@@ -1,0 +1,42 @@
+/* Registration of the .Call routines (no dynamic symbol lookup: every entry is listed here). */
+#include <R_ext/Rdynload.h>
+
+#include "glue.h"
+
+SEXP C_client_open(SEXP, SEXP, SEXP);
+SEXP C_client_flush(SEXP, SEXP);
+SEXP C_client_close(SEXP, SEXP);
+SEXP C_client_free(SEXP);
+SEXP C_client_is_open(SEXP);
+SEXP C_create_experiment(SEXP, SEXP, SEXP);
+SEXP C_get_experiment_id(SEXP, SEXP);
+SEXP C_set_experiment(SEXP, SEXP);
+SEXP C_client_call(SEXP, SEXP, SEXP);
+SEXP C_library_version(void);
+SEXP C_run_start(SEXP, SEXP, SEXP, SEXP);
+SEXP C_run_resume(SEXP, SEXP);
+SEXP C_run_attach(SEXP, SEXP);
+SEXP C_run_id(SEXP);
+SEXP C_run_free(SEXP);
+SEXP C_run_log_metric(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_run_log_param(SEXP, SEXP, SEXP);
+SEXP C_run_set_tag(SEXP, SEXP, SEXP);
+SEXP C_run_log_batch(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_run_end(SEXP, SEXP);
+
+#define ENTRY(name, n) {#name, (DL_FUNC)&name, n}
+
+static const R_CallMethodDef call_methods[] = {
+    ENTRY(C_client_open, 3),     ENTRY(C_client_flush, 2),    ENTRY(C_client_close, 2),
+    ENTRY(C_client_free, 1),     ENTRY(C_client_is_open, 1),  ENTRY(C_create_experiment, 3),
+    ENTRY(C_get_experiment_id, 2), ENTRY(C_set_experiment, 2), ENTRY(C_client_call, 3),
+    ENTRY(C_library_version, 0), ENTRY(C_run_start, 4),       ENTRY(C_run_resume, 2),
+    ENTRY(C_run_attach, 2),      ENTRY(C_run_id, 1),          ENTRY(C_run_free, 1),
+    ENTRY(C_run_log_metric, 5),  ENTRY(C_run_log_param, 3),   ENTRY(C_run_set_tag, 3),
+    ENTRY(C_run_log_batch, 9),   ENTRY(C_run_end, 2),         {NULL, NULL, 0}};
+
+void R_init_libmlflow(DllInfo *dll) {
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}

@@ -1,0 +1,4 @@
+library(testthat)
+library(libmlflow)
+
+test_check("libmlflow")

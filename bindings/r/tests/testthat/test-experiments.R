@@ -1,0 +1,72 @@
+test_that("create, get by id and by name, and set return one experiment", {
+  local_store()
+  id <- mlflow_create_experiment("exp-a")
+  expect_type(id, "character")
+  by_id <- mlflow_get_experiment(experiment_id = id)
+  expect_s3_class(by_id, "mlflow_experiment")
+  expect_equal(by_id$name, "exp-a")
+  expect_equal(by_id$lifecycle_stage, "active")
+  expect_s3_class(by_id$creation_time, "POSIXct")
+  expect_equal(mlflow_get_experiment(name = "exp-a")$experiment_id, id)
+  expect_equal(mlflow_id(by_id), id)
+  expect_equal(mlflow_set_experiment("exp-a"), id)
+  # the active experiment is what get_experiment() returns without arguments
+  expect_equal(mlflow_get_experiment()$experiment_id, id)
+})
+
+test_that("set_experiment creates a missing experiment, with an artifact location if given", {
+  local_store()
+  id <- mlflow_set_experiment("new-exp")
+  expect_equal(mlflow_get_experiment(name = "new-exp")$experiment_id, id)
+  loc <- file.path(getwd(), "elsewhere")
+  id2 <- mlflow_set_experiment("with-location", artifact_location = loc)
+  expect_equal(mlflow_get_experiment(experiment_id = id2)$artifact_location, loc)
+  expect_equal(mlflow_set_experiment(experiment_id = id), id)
+  run <- mlflow_start_run()
+  expect_equal(run$experiment_id, id)
+})
+
+test_that("experiment tags are stored at creation", {
+  local_store()
+  id <- mlflow_create_experiment("tagged", tags = list(team = "ml", version = 2))
+  tags <- mlflow_get_experiment(experiment_id = id)$tags[[1]]
+  expect_equal(tags$value[tags$key == "team"], "ml")
+  expect_equal(tags$value[tags$key == "version"], "2")
+})
+
+test_that("MLflow's errors arrive as classed conditions with MLflow's error code", {
+  local_store()
+  mlflow_create_experiment("dup")
+  err <- expect_error(mlflow_create_experiment("dup"), class = "mlflow_error_already_exists")
+  expect_equal(err$error_code, "RESOURCE_ALREADY_EXISTS")
+  expect_equal(err$status_name, "MLFLOW_ERR_ALREADY_EXISTS")
+  err <- expect_error(mlflow_get_experiment(experiment_id = "424242"), class = "mlflow_error_not_found")
+  expect_equal(err$error_code, "RESOURCE_DOES_NOT_EXIST")
+  expect_error(mlflow_get_experiment(name = "no such"), class = "mlflow_error_not_found")
+  expect_error(mlflow_set_experiment("a", experiment_id = "1"), class = "mlflow_error_invalid_argument")
+  expect_error(mlflow_set_experiment(), class = "mlflow_error_invalid_argument")
+})
+
+test_that("a deleted experiment cannot be set active", {
+  local_store()
+  id <- mlflow_create_experiment("to-delete")
+  mlflow_client_call("experiments/delete", list(experiment_id = id))
+  expect_error(mlflow_set_experiment("to-delete"), class = "mlflow_error_invalid_state")
+  expect_error(mlflow_set_experiment(experiment_id = id), class = "mlflow_error_invalid_state")
+})
+
+test_that("search_experiments filters, orders, pages and views deleted ones", {
+  local_store()
+  for (n in c("alpha", "beta", "gamma")) mlflow_create_experiment(n)
+  found <- mlflow_search_experiments(filter = "name LIKE '%a'", order_by = list("name ASC"))
+  expect_equal(found$experiments$name, c("alpha", "beta", "gamma"))
+  page <- mlflow_search_experiments(max_results = 2, order_by = "name")
+  expect_equal(nrow(page$experiments), 2)
+  expect_type(page$next_page_token, "character")
+  rest <- mlflow_search_experiments(max_results = 2, order_by = "name", page_token = page$next_page_token)
+  expect_equal(c(page$experiments$name, rest$experiments$name), c("Default", "alpha", "beta", "gamma"))
+  expect_null(mlflow_search_experiments(filter = "name = 'none'"))
+  mlflow_client_call("experiments/delete", list(experiment_id = mlflow_get_experiment(name = "beta")$experiment_id))
+  expect_equal(mlflow_search_experiments(experiment_view_type = "DELETED_ONLY")$experiments$name, "beta")
+  expect_equal(nrow(mlflow_search_experiments(experiment_view_type = "ALL")$experiments), 4)
+})

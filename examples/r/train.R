@@ -1,0 +1,51 @@
+# A small training loop logged with libmlflow from R: linear regression of fuel economy on car
+# weight and horsepower (the built-in mtcars data) by gradient descent, for a few learning rates,
+# each a nested run under one sweep run. Afterwards the best run is found with a search.
+#
+#   Rscript examples/r/train.R        # logs to $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db
+#   mlflow ui --backend-store-uri sqlite:///mlflow.db
+library(libmlflow)
+
+x <- scale(as.matrix(mtcars[, c("wt", "hp")]))
+x <- cbind(intercept = 1, x)
+y <- mtcars$mpg
+
+train <- function(learning_rate, epochs) {
+  weights <- rep(0, ncol(x))
+  for (epoch in seq_len(epochs)) {
+    residuals <- drop(x %*% weights) - y
+    weights <- weights - learning_rate * drop(crossprod(x, residuals)) / nrow(x)
+    rmse <- sqrt(mean((drop(x %*% weights) - y)^2))
+    # one point per epoch: queued, so logging costs next to nothing inside the loop
+    mlflow_log_metric("rmse", rmse, step = epoch)
+  }
+  weights
+}
+
+experiment_id <- mlflow_set_experiment("r-mtcars")
+epochs <- 50
+with(mlflow_start_run(run_name = "learning-rate-sweep"), {
+  mlflow_set_tag("model", "linear regression, gradient descent")
+  mlflow_log_param("epochs", epochs)
+  for (learning_rate in c(0.01, 0.05, 0.1, 0.3)) {
+    with(mlflow_start_run(nested = TRUE, run_name = paste0("lr-", learning_rate)), {
+      mlflow_log_param("learning_rate", learning_rate)
+      weights <- train(learning_rate, epochs)
+      mlflow_log_batch(
+        metrics = data.frame(key = paste0("weight_", colnames(x)), value = weights, step = epochs),
+        tags = data.frame(key = "features", value = "wt,hp")
+      )
+    })
+  }
+})
+
+children <- mlflow_search_runs(
+  experiment_ids = experiment_id,
+  filter = "tags.features = 'wt,hp' and attributes.status = 'FINISHED'",
+  order_by = "metrics.rmse ASC"
+)
+best <- children[1, ]
+final_rmse <- best$metrics[[1]]$value[best$metrics[[1]]$key == "rmse"]
+cat(sprintf("best of %d runs: %s (learning rate %s), rmse %.3f\n", nrow(children), best$run_name,
+            best$params[[1]]$value[best$params[[1]]$key == "learning_rate"], final_rmse))
+mlflow_client_close()
