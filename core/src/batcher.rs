@@ -259,7 +259,14 @@ impl Batcher {
         )
     }
 
-    fn check_usable(&self) -> Result<()> {
+    /// Whether this batcher was started in another process (this is a forked child): its writer
+    /// thread does not exist here and the store's connection belongs to the parent.
+    pub fn is_forked(&self) -> bool {
+        self.fork_generation != fork_generation()
+    }
+
+    /// `Closed` when the batcher was closed or belongs to the parent of a fork.
+    pub fn check_usable(&self) -> Result<()> {
         if self.fork_generation != fork_generation() {
             return Err(Error::new(
                 ErrorKind::Closed,

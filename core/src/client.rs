@@ -311,12 +311,26 @@ impl Client {
         run_name: Option<&str>,
     ) -> Result<RunInfo> {
         self.sync()?;
-        self.inner.store.update_run(run_id, status, end_time, run_name)
+        let info = self.inner.store.update_run(run_id, status, end_time, run_name)?;
+        // A run the caller ended explicitly is no longer this client's to end at close or exit
+        // (closing would otherwise overwrite, say, FAILED with FINISHED).
+        if status.is_some_and(RunStatus::is_terminal) {
+            if let Ok(mut open) = self.inner.open_runs.lock() {
+                open.remove(run_id);
+            }
+        }
+        Ok(info)
     }
 
     pub fn delete_run(&self, run_id: &str) -> Result<()> {
         self.sync()?;
-        self.inner.store.delete_run(run_id)
+        self.inner.store.delete_run(run_id)?;
+        // A deleted run is not ended at close or exit: MLflow refuses updates to deleted runs, and
+        // close would report that refusal as lost data.
+        if let Ok(mut open) = self.inner.open_runs.lock() {
+            open.remove(run_id);
+        }
+        Ok(())
     }
 
     pub fn restore_run(&self, run_id: &str) -> Result<()> {
@@ -406,9 +420,8 @@ impl Client {
 
     /// Makes queued writes durable before a synchronous call (read-your-writes, ordering).
     fn sync(&self) -> Result<()> {
-        if self.inner.batcher.is_closed() {
-            return Err(Error::new(ErrorKind::Closed, "the client is closed"));
-        }
+        // Also refuses a forked child: the store's connection is the parent's (README: fork()).
+        self.inner.batcher.check_usable()?;
         if self.inner.batcher.pending() == 0 && !self.inner.batcher.has_failures() {
             return Ok(());
         }
@@ -424,6 +437,11 @@ impl ClientInner {
     pub(crate) fn close(&self, timeout: Duration) -> CloseReport {
         if self.batcher.is_closed() {
             return CloseReport::default();
+        }
+        if self.batcher.is_forked() {
+            // A forked child (e.g. at its exit) must not end the parent's runs through the
+            // parent's connection; the parent ends them itself.
+            return self.batcher.close(timeout);
         }
         let open: Vec<String> = self.open_runs.lock().map(|mut s| s.drain().collect()).unwrap_or_default();
         let deadline = std::time::Instant::now() + timeout;

@@ -95,6 +95,8 @@ fn bad_filters_are_invalid_arguments() {
         let err = names(&c, &exp, bad, &[]).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}: {err}");
     }
+    let no_experiments = c.search_runs(&[], "metrics.loss <", ViewType::ActiveOnly, 10, &[], None).unwrap_err();
+    assert_eq!(no_experiments.kind(), ErrorKind::InvalidArgument);
     // A value is never SQL: this is just a string no param equals.
     assert!(names(&c, &exp, "params.optimizer = 'x'' OR ''1''=''1'", &[]).unwrap().is_empty());
 }

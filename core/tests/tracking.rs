@@ -176,6 +176,19 @@ fn close_ends_open_runs_and_reports_clean() {
 }
 
 #[test]
+fn close_does_not_end_runs_deleted_meanwhile() {
+    let db = TestDb::new();
+    let c = db.client();
+    let run = c.start_run(StartRun::default()).unwrap();
+    c.delete_run(run.run_id()).unwrap();
+    let report = c.close(FLUSH);
+    assert!(report.is_clean(), "{report:?}");
+    let got = db.client().get_run(run.run_id()).unwrap();
+    assert_eq!(got.info.status, RunStatus::Running);
+    assert_eq!(got.info.lifecycle_stage, LifecycleStage::Deleted);
+}
+
+#[test]
 fn log_batch_validates_and_writes() {
     let db = TestDb::new();
     let c = db.client();

@@ -172,10 +172,11 @@ impl SqliteStore {
             validation::parse_experiment_id(id)?;
         }
         let offset = search::page_token::decode(page_token.unwrap_or(""))?;
+        // Built first so a malformed filter or order_by is reported even when no experiment is named.
+        let query = search::search_runs_query(experiment_ids, filter, view, order_by, max_results, offset)?;
         if experiment_ids.is_empty() {
             return Ok(Page { items: Vec::new(), next_page_token: None });
         }
-        let query = search::search_runs_query(experiment_ids, filter, view, order_by, max_results, offset)?;
         self.read(|tx| {
             let mut stmt = tx.prepare(&query.sql)?;
             let mut ids: Vec<String> = stmt

@@ -1,0 +1,176 @@
+package org.libmlflow;
+
+import static org.libmlflow.Arguments.notNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run being logged to, from {@link MlflowContext#startRun}: the fluent style of the official
+ * client. Thread-safe. Logging calls are queued (see {@link MlflowClient}).
+ *
+ * <p>{@link #endRun} ends the run and releases its native handle; {@link #close()} does the same,
+ * ending the run FINISHED if it is still running, so {@code try (ActiveRun run = ...)} works.
+ * Calls after either throw {@link IllegalStateException}.
+ */
+public final class ActiveRun implements AutoCloseable {
+  private final NativeHandle handle;
+  private final String runId;
+
+  ActiveRun(long address) {
+    this.handle = new NativeHandle(address, "run (it has ended or was closed)");
+    try {
+      this.runId = NativeBridge.runId(address);
+    } catch (RuntimeException | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  public String getId() {
+    return runId;
+  }
+
+  public void logParam(String key, String value) {
+    notNull(key, "key");
+    notNull(value, "value");
+    long s = handle.enter();
+    try {
+      NativeBridge.runLogParam(handle.address(), key, value);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void setTag(String key, String value) {
+    notNull(key, "key");
+    notNull(value, "value");
+    long s = handle.enter();
+    try {
+      NativeBridge.runSetTag(handle.address(), key, value);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Logs a metric point now, at step 0. */
+  public void logMetric(String key, double value) {
+    logMetric(key, value, 0);
+  }
+
+  /** Logs a metric point now at {@code step}. The hot path: validated and queued. */
+  public void logMetric(String key, double value, long step) {
+    notNull(key, "key");
+    long timestamp = System.currentTimeMillis();
+    long s = handle.enter();
+    try {
+      NativeBridge.runLogMetric(handle.address(), key, value, timestamp, step);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Logs a metric point with an explicit timestamp (milliseconds since the epoch). */
+  public void logMetric(String key, double value, long timestamp, long step) {
+    notNull(key, "key");
+    long s = handle.enter();
+    try {
+      NativeBridge.runLogMetric(handle.address(), key, value, timestamp, step);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Logs several metrics at step 0 in one batch. */
+  public void logMetrics(Map<String, Double> metrics) {
+    logMetrics(metrics, 0);
+  }
+
+  public void logMetrics(Map<String, Double> metrics, long step) {
+    notNull(metrics, "metrics");
+    long now = System.currentTimeMillis();
+    List<Metric> list = new ArrayList<>(metrics.size());
+    for (Map.Entry<String, Double> e : metrics.entrySet()) {
+      notNull(e.getValue(), "value of metric '" + e.getKey() + "'");
+      list.add(new Metric(notNull(e.getKey(), "metric key"), e.getValue(), now, step));
+    }
+    logBatch(list, null, null);
+  }
+
+  public void logParams(Map<String, String> params) {
+    notNull(params, "params");
+    List<Param> list = new ArrayList<>(params.size());
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      list.add(new Param(notNull(e.getKey(), "param key"), notNull(e.getValue(), "param value")));
+    }
+    logBatch(null, list, null);
+  }
+
+  public void setTags(Map<String, String> tags) {
+    notNull(tags, "tags");
+    List<RunTag> list = new ArrayList<>(tags.size());
+    for (Map.Entry<String, String> e : tags.entrySet()) {
+      list.add(new RunTag(notNull(e.getKey(), "tag key"), notNull(e.getValue(), "tag value")));
+    }
+    logBatch(null, null, list);
+  }
+
+  /** Logs metrics, params and tags in one validated batch; any of them may be null. */
+  public void logBatch(Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags) {
+    Batch b = new Batch(metrics, params, tags);
+    long s = handle.enter();
+    try {
+      NativeBridge.runLogBatch(
+          handle.address(),
+          b.metricKeys,
+          b.metricValues,
+          b.metricTimestamps,
+          b.metricSteps,
+          b.paramKeys,
+          b.paramValues,
+          b.tagKeys,
+          b.tagValues);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Ends the run FINISHED once its data is written. */
+  public RunInfo endRun() {
+    return endRun(RunStatus.FINISHED);
+  }
+
+  /** Ends the run with {@code status} once its data is written, and releases the handle. */
+  public RunInfo endRun(RunStatus status) {
+    notNull(status, "status");
+    long address = handle.detach();
+    if (address == 0) {
+      throw new IllegalStateException("run " + runId + " has already ended");
+    }
+    try {
+      return NativeBridge.runEnd(address, status.name());
+    } finally {
+      NativeBridge.runClose(address);
+    }
+  }
+
+  /** Whether {@link #endRun} or {@link #close()} was called. */
+  public boolean isEnded() {
+    return handle.isClosed();
+  }
+
+  /** Ends the run FINISHED if it is still running, and releases the handle. Idempotent. */
+  @Override
+  public void close() {
+    long address = handle.detach();
+    if (address != 0) {
+      NativeBridge.runClose(address);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ActiveRun{" + runId + "}";
+  }
+}

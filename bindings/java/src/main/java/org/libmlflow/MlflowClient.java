@@ -1,0 +1,524 @@
+package org.libmlflow;
+
+import static org.libmlflow.Arguments.notNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An MLflow tracking client over libmlflow, shaped like the official {@code
+ * org.mlflow.tracking.MlflowClient} so porting is mechanical, but logging to a local {@code
+ * sqlite:///} store directly (no server, no Python).
+ *
+ * <p>Logging calls ({@link #logMetric}, {@link #logParam}, {@link #setTag}, {@link #logBatch}) are
+ * validated and queued; a background writer batches them into short transactions. Every other call
+ * first waits for what this client queued, so reads see earlier writes. {@link #close()} ends the
+ * runs this client created and left open (FINISHED), writes what is queued and frees the native
+ * client; a normal JVM exit does the same for clients never closed.
+ *
+ * <p>Thread-safe: one client is meant to be shared by all threads of a JVM (Spark tasks, thread
+ * pools). Calls after {@link #close()} throw {@link IllegalStateException}.
+ */
+public final class MlflowClient implements AutoCloseable {
+  private static final long FLUSH_TIMEOUT_MS = 60_000;
+
+  private final NativeHandle handle;
+  private final long closeTimeoutMs;
+
+  /** A client for {@code MLFLOW_TRACKING_URI}, else {@code sqlite:///mlflow.db}. */
+  public MlflowClient() {
+    this(new MlflowClientBuilder());
+  }
+
+  /** A client for a tracking URI such as {@code sqlite:///path/to/mlflow.db}. */
+  public MlflowClient(String trackingUri) {
+    this(new MlflowClientBuilder().trackingUri(trackingUri));
+  }
+
+  MlflowClient(MlflowClientBuilder b) {
+    NativeLoader.load();
+    String source = b.sourceName != null ? b.sourceName : mainCommand();
+    long address =
+        NativeBridge.clientOpen(
+            b.trackingUri,
+            b.artifactRoot,
+            source,
+            b.queueCapacity,
+            b.enqueueTimeoutMs,
+            b.dropWhenFull,
+            b.closeTimeoutMs);
+    this.handle = new NativeHandle(address, "MlflowClient");
+    this.closeTimeoutMs = b.closeTimeoutMs >= 0 ? b.closeTimeoutMs : 30_000;
+  }
+
+  /** Options beyond the tracking URI (queue size, backpressure, close timeout, ...). */
+  public static MlflowClientBuilder builder() {
+    return new MlflowClientBuilder();
+  }
+
+  /** The native client's handle, for {@link ActiveRun} creation and the package's own calls. */
+  NativeHandle handle() {
+    return handle;
+  }
+
+  public String getTrackingUri() {
+    long s = handle.enter();
+    try {
+      return NativeBridge.clientTrackingUri(handle.address());
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  // ---- experiments ---------------------------------------------------------------------
+
+  /** Creates an experiment and returns its id. */
+  public String createExperiment(String name) {
+    return createExperiment(name, null, null);
+  }
+
+  /** Creates an experiment with an artifact location (null: the default) and tags (may be null). */
+  public String createExperiment(String name, String artifactLocation, Map<String, String> tags) {
+    notNull(name, "name");
+    String[][] t = Arguments.pairs(tags, "tags");
+    long s = handle.enter();
+    try {
+      return NativeBridge.createExperiment(handle.address(), name, artifactLocation, t[0], t[1]);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public Experiment getExperiment(String experimentId) {
+    notNull(experimentId, "experimentId");
+    long s = handle.enter();
+    try {
+      return NativeBridge.getExperiment(handle.address(), experimentId);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** The experiment of that name (active or deleted), if any. */
+  public Optional<Experiment> getExperimentByName(String name) {
+    notNull(name, "name");
+    long s = handle.enter();
+    try {
+      return Optional.ofNullable(NativeBridge.getExperimentByName(handle.address(), name));
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Active experiments, up to 1000. */
+  public ExperimentsPage searchExperiments() {
+    return searchExperiments("", ViewType.ACTIVE_ONLY, 1000, null, null);
+  }
+
+  /** Active experiments matching an MLflow filter such as {@code name LIKE 'train%'}. */
+  public ExperimentsPage searchExperiments(String filter) {
+    return searchExperiments(filter, ViewType.ACTIVE_ONLY, 1000, null, null);
+  }
+
+  public ExperimentsPage searchExperiments(
+      String filter, ViewType viewType, int maxResults, List<String> orderBy) {
+    return searchExperiments(filter, viewType, maxResults, orderBy, null);
+  }
+
+  /** One page of experiments; {@code filter}, {@code orderBy} and {@code pageToken} may be null. */
+  public ExperimentsPage searchExperiments(
+      String filter, ViewType viewType, int maxResults, List<String> orderBy, String pageToken) {
+    notNull(viewType, "viewType");
+    List<String> order = Arguments.copy(orderBy);
+    String[] orderArray = Arguments.strings(order, "orderBy");
+    PageData data;
+    long s = handle.enter();
+    try {
+      data =
+          NativeBridge.searchExperiments(
+              handle.address(), filter, viewType.number, maxResults, orderArray, pageToken);
+    } finally {
+      handle.exit(s);
+    }
+    return new ExperimentsPage(data, this, filter, viewType, maxResults, order);
+  }
+
+  public void deleteExperiment(String experimentId) {
+    notNull(experimentId, "experimentId");
+    long s = handle.enter();
+    try {
+      NativeBridge.deleteExperiment(handle.address(), experimentId);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void restoreExperiment(String experimentId) {
+    notNull(experimentId, "experimentId");
+    long s = handle.enter();
+    try {
+      NativeBridge.restoreExperiment(handle.address(), experimentId);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void renameExperiment(String experimentId, String newName) {
+    notNull(experimentId, "experimentId");
+    notNull(newName, "newName");
+    long s = handle.enter();
+    try {
+      NativeBridge.renameExperiment(handle.address(), experimentId, newName);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void setExperimentTag(String experimentId, String key, String value) {
+    notNull(experimentId, "experimentId");
+    notNull(key, "key");
+    notNull(value, "value");
+    long s = handle.enter();
+    try {
+      NativeBridge.setExperimentTag(handle.address(), experimentId, key, value);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  // ---- runs ----------------------------------------------------------------------------
+
+  /**
+   * Creates a run in the default experiment ({@code MLFLOW_EXPERIMENT_ID}, else {@code
+   * MLFLOW_EXPERIMENT_NAME}, else "0").
+   */
+  public RunInfo createRun() {
+    return createRun(null, null, null);
+  }
+
+  public RunInfo createRun(String experimentId) {
+    return createRun(notNull(experimentId, "experimentId"), null, null);
+  }
+
+  /**
+   * Creates a run with a name (null: a generated {@code adjective-noun-NNN}) and tags (may be
+   * null; {@code mlflow.parentRunId} nests it). System tags ({@code mlflow.user}, {@code
+   * mlflow.source.*}) are added as MLflow does.
+   */
+  public RunInfo createRun(String experimentId, String runName, Map<String, String> tags) {
+    String[][] t = Arguments.pairs(tags, "tags");
+    long s = handle.enter();
+    try {
+      return NativeBridge.createRun(handle.address(), experimentId, runName, null, -1, t[0], t[1])
+          .getInfo();
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public Run getRun(String runId) {
+    notNull(runId, "runId");
+    long s = handle.enter();
+    try {
+      return NativeBridge.getRun(handle.address(), runId);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Ends a run FINISHED, after everything logged to it is written. */
+  public void setTerminated(String runId) {
+    setTerminated(runId, RunStatus.FINISHED);
+  }
+
+  public void setTerminated(String runId, RunStatus status) {
+    terminate(runId, status, -1);
+  }
+
+  /** Ends a run with a status and an end time (milliseconds since the epoch). */
+  public void setTerminated(String runId, RunStatus status, long endTime) {
+    if (endTime < 0) {
+      throw new IllegalArgumentException("endTime must not be negative, got " + endTime);
+    }
+    terminate(runId, status, endTime);
+  }
+
+  private void terminate(String runId, RunStatus status, long endTime) {
+    notNull(runId, "runId");
+    notNull(status, "status");
+    long s = handle.enter();
+    try {
+      NativeBridge.setTerminated(handle.address(), runId, status.name(), endTime);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void deleteRun(String runId) {
+    notNull(runId, "runId");
+    long s = handle.enter();
+    try {
+      NativeBridge.deleteRun(handle.address(), runId);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void restoreRun(String runId) {
+    notNull(runId, "runId");
+    long s = handle.enter();
+    try {
+      NativeBridge.restoreRun(handle.address(), runId);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void setRunName(String runId, String name) {
+    notNull(runId, "runId");
+    notNull(name, "name");
+    long s = handle.enter();
+    try {
+      NativeBridge.setRunName(handle.address(), runId, name);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  // ---- logging (queued) ----------------------------------------------------------------
+
+  /** Logs a metric point now, at step 0. */
+  public void logMetric(String runId, String key, double value) {
+    logMetric(runId, key, value, System.currentTimeMillis(), 0);
+  }
+
+  /** Logs a metric point; {@code timestamp} is milliseconds since the epoch. */
+  public void logMetric(String runId, String key, double value, long timestamp, long step) {
+    notNull(runId, "runId");
+    notNull(key, "key");
+    long s = handle.enter();
+    try {
+      NativeBridge.logMetric(handle.address(), runId, key, value, timestamp, step);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void logParam(String runId, String key, String value) {
+    notNull(runId, "runId");
+    notNull(key, "key");
+    notNull(value, "value");
+    long s = handle.enter();
+    try {
+      NativeBridge.logParam(handle.address(), runId, key, value);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void setTag(String runId, String key, String value) {
+    notNull(runId, "runId");
+    notNull(key, "key");
+    notNull(value, "value");
+    long s = handle.enter();
+    try {
+      NativeBridge.setTag(handle.address(), runId, key, value);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public void deleteTag(String runId, String key) {
+    notNull(runId, "runId");
+    notNull(key, "key");
+    long s = handle.enter();
+    try {
+      NativeBridge.deleteTag(handle.address(), runId, key);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /**
+   * Logs metrics, params and tags in one call, validated as a whole with MLflow's limits (1000
+   * metrics, 100 params, 100 tags). Any of the three may be null.
+   */
+  public void logBatch(
+      String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags) {
+    notNull(runId, "runId");
+    Batch b = new Batch(metrics, params, tags);
+    long s = handle.enter();
+    try {
+      NativeBridge.logBatch(
+          handle.address(),
+          runId,
+          b.metricKeys,
+          b.metricValues,
+          b.metricTimestamps,
+          b.metricSteps,
+          b.paramKeys,
+          b.paramValues,
+          b.tagKeys,
+          b.tagValues);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  // ---- reads ---------------------------------------------------------------------------
+
+  /** Every point of a metric, ordered by timestamp, step and value. */
+  public List<Metric> getMetricHistory(String runId, String key) {
+    notNull(runId, "runId");
+    notNull(key, "key");
+    List<Metric> out = new ArrayList<>();
+    String token = null;
+    do {
+      PageData page;
+      long s = handle.enter();
+      try {
+        page = NativeBridge.getMetricHistory(handle.address(), runId, key, 0, token);
+      } finally {
+        handle.exit(s);
+      }
+      for (Object m : page.items) {
+        out.add((Metric) m);
+      }
+      token = page.nextPageToken;
+    } while (token != null && !token.isEmpty());
+    return Collections.unmodifiableList(out);
+  }
+
+  /** The infos of active runs matching a filter (all of them, page by page). */
+  public List<RunInfo> searchRuns(List<String> experimentIds, String filter) {
+    List<RunInfo> out = new ArrayList<>();
+    RunsPage page = searchRuns(experimentIds, filter, ViewType.ACTIVE_ONLY, 1000, null, null);
+    while (true) {
+      for (Run r : page.getItems()) {
+        out.add(r.getInfo());
+      }
+      if (!page.hasNextPage()) {
+        return out;
+      }
+      page = page.getNextPage();
+    }
+  }
+
+  public RunsPage searchRuns(
+      List<String> experimentIds, String filter, ViewType viewType, int maxResults) {
+    return searchRuns(experimentIds, filter, viewType, maxResults, null, null);
+  }
+
+  public RunsPage searchRuns(
+      List<String> experimentIds,
+      String filter,
+      ViewType viewType,
+      int maxResults,
+      List<String> orderBy) {
+    return searchRuns(experimentIds, filter, viewType, maxResults, orderBy, null);
+  }
+
+  /**
+   * One page of runs. {@code filter} uses MLflow's grammar ({@code metrics.loss < 0.5 and
+   * params.lr = '0.01'}); {@code orderBy} entries look like {@code metrics.loss DESC}; {@code
+   * filter}, {@code orderBy} and {@code pageToken} may be null.
+   */
+  public RunsPage searchRuns(
+      List<String> experimentIds,
+      String filter,
+      ViewType viewType,
+      int maxResults,
+      List<String> orderBy,
+      String pageToken) {
+    notNull(experimentIds, "experimentIds");
+    notNull(viewType, "viewType");
+    List<String> ids = Arguments.copy(experimentIds);
+    List<String> order = Arguments.copy(orderBy);
+    String[] idArray = Arguments.strings(ids, "experimentIds");
+    String[] orderArray = Arguments.strings(order, "orderBy");
+    PageData data;
+    long s = handle.enter();
+    try {
+      data =
+          NativeBridge.searchRuns(
+              handle.address(), idArray, filter, viewType.number, maxResults, orderArray, pageToken);
+    } finally {
+      handle.exit(s);
+    }
+    return new RunsPage(data, this, ids, filter, viewType, maxResults, order);
+  }
+
+  /**
+   * Any call of MLflow's REST API by its path under {@code /api/2.0/mlflow/} (for example {@code
+   * runs/search}), taking and returning MLflow's JSON — the official client's {@code sendPost}.
+   */
+  public String sendPost(String path, String json) {
+    notNull(path, "path");
+    notNull(json, "json");
+    long s = handle.enter();
+    try {
+      return NativeBridge.callJson(handle.address(), path, json);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------
+
+  /** Waits until everything logged so far is written; throws if queued writes failed. */
+  public void flush() {
+    flush(Duration.ofMillis(FLUSH_TIMEOUT_MS));
+  }
+
+  public void flush(Duration timeout) {
+    notNull(timeout, "timeout");
+    long s = handle.enter();
+    try {
+      NativeBridge.clientFlush(handle.address(), timeout.toMillis());
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  public boolean isClosed() {
+    return handle.isClosed();
+  }
+
+  /** Closes with the close timeout of the builder (default 30 s). */
+  @Override
+  public void close() {
+    close(Duration.ofMillis(closeTimeoutMs));
+  }
+
+  /**
+   * Ends the runs this client created and left open (FINISHED), writes what is queued within
+   * {@code timeout} and frees the native client. Throws {@link MlflowClientException} ({@code
+   * DATA_LOSS}) if anything accepted could not be written; the client is closed either way.
+   * Closing twice is a no-op.
+   */
+  public void close(Duration timeout) {
+    notNull(timeout, "timeout");
+    long address = handle.detach();
+    if (address != 0) {
+      NativeBridge.clientClose(address, timeout.toMillis());
+    }
+  }
+
+  /** The main class (or jar) this JVM runs, for the {@code mlflow.source.name} tag. */
+  private static String mainCommand() {
+    String command = System.getProperty("sun.java.command");
+    if (command == null || command.trim().isEmpty()) {
+      return null;
+    }
+    String[] words = command.trim().split("\\s+", 3);
+    // `java File.java` (single-file source programs) runs the javac launcher with the file next.
+    if (words[0].endsWith("javac.launcher.Main") && words.length > 1) {
+      return words[1];
+    }
+    return words[0];
+  }
+}

@@ -1,0 +1,142 @@
+package org.libmlflow;
+
+/**
+ * The native methods of {@code libmlflow_jni} (crate {@code mlflow-jni} in {@code native/}).
+ * Handles are addresses of native state; callers hold the handle's {@link NativeHandle} lock for
+ * the whole call, so an address passed here is live. Errors arrive as Java exceptions thrown by
+ * the native side ({@link MlflowClientException}, {@link NullPointerException},
+ * {@link IllegalStateException}).
+ */
+final class NativeBridge {
+  static {
+    NativeLoader.load();
+  }
+
+  private NativeBridge() {}
+
+  static native String version();
+
+  // ---- client ----
+  static native long clientOpen(
+      String trackingUri,
+      String artifactRoot,
+      String sourceName,
+      int queueCapacity,
+      long enqueueTimeoutMs,
+      boolean dropWhenFull,
+      long closeTimeoutMs);
+
+  static native void clientClose(long client, long timeoutMs);
+
+  static native String clientTrackingUri(long client);
+
+  static native void clientFlush(long client, long timeoutMs);
+
+  static native String callJson(long client, String method, String json);
+
+  // ---- experiments ----
+  static native String createExperiment(
+      long client, String name, String artifactLocation, String[] tagKeys, String[] tagValues);
+
+  static native Experiment getExperiment(long client, String experimentId);
+
+  static native Experiment getExperimentByName(long client, String name);
+
+  static native PageData searchExperiments(
+      long client, String filter, int viewType, long maxResults, String[] orderBy, String pageToken);
+
+  static native void deleteExperiment(long client, String experimentId);
+
+  static native void restoreExperiment(long client, String experimentId);
+
+  static native void renameExperiment(long client, String experimentId, String newName);
+
+  static native void setExperimentTag(long client, String experimentId, String key, String value);
+
+  // ---- runs by id ----
+  static native Run createRun(
+      long client,
+      String experimentId,
+      String runName,
+      String parentRunId,
+      long startTime,
+      String[] tagKeys,
+      String[] tagValues);
+
+  static native Run getRun(long client, String runId);
+
+  static native RunInfo setTerminated(long client, String runId, String status, long endTime);
+
+  static native void deleteRun(long client, String runId);
+
+  static native void restoreRun(long client, String runId);
+
+  static native void setRunName(long client, String runId, String name);
+
+  static native void deleteTag(long client, String runId, String key);
+
+  static native PageData searchRuns(
+      long client,
+      String[] experimentIds,
+      String filter,
+      int viewType,
+      long maxResults,
+      String[] orderBy,
+      String pageToken);
+
+  static native PageData getMetricHistory(
+      long client, String runId, String key, long maxResults, String pageToken);
+
+  static native void logMetric(
+      long client, String runId, String key, double value, long timestamp, long step);
+
+  static native void logParam(long client, String runId, String key, String value);
+
+  static native void setTag(long client, String runId, String key, String value);
+
+  static native void logBatch(
+      long client,
+      String runId,
+      String[] metricKeys,
+      double[] metricValues,
+      long[] metricTimestamps,
+      long[] metricSteps,
+      String[] paramKeys,
+      String[] paramValues,
+      String[] tagKeys,
+      String[] tagValues);
+
+  // ---- run handles ----
+  static native long startRun(
+      long client,
+      String experimentId,
+      String runName,
+      String parentRunId,
+      String[] tagKeys,
+      String[] tagValues);
+
+  static native String runId(long run);
+
+  static native boolean runIsEnded(long run);
+
+  static native void runLogMetric(long run, String key, double value, long timestamp, long step);
+
+  static native void runLogParam(long run, String key, String value);
+
+  static native void runSetTag(long run, String key, String value);
+
+  static native void runLogBatch(
+      long run,
+      String[] metricKeys,
+      double[] metricValues,
+      long[] metricTimestamps,
+      long[] metricSteps,
+      String[] paramKeys,
+      String[] paramValues,
+      String[] tagKeys,
+      String[] tagValues);
+
+  static native RunInfo runEnd(long run, String status);
+
+  static native void runClose(long run);
+}
