@@ -1,0 +1,92 @@
+"""libmlflow: MLflow's tracking API on a native Rust core.
+
+``import libmlflow as mlflow`` and MLflow tracking code runs unchanged: the fluent API
+(``start_run``, ``log_metric`` ...), ``libmlflow.tracking.MlflowClient``, ``libmlflow.entities``
+and ``libmlflow.exceptions.MlflowException``. Data goes to MLflow 3.17.2's own sqlite store
+(``sqlite:///mlflow.db`` by default), readable by ``mlflow ui`` and the official client.
+
+Logging calls return once the point is queued; ``flush()`` (also ``flush_async_logging()``),
+ending a run, any read, and interpreter exit make everything durable.
+"""
+
+from libmlflow import config, entities, exceptions, tracking
+from libmlflow.entities import Experiment, Metric, Param, Run, RunInfo, RunStatus, RunTag, ViewType
+from libmlflow.exceptions import MlflowException
+from libmlflow.fluent import (
+    ActiveRun,
+    RunOperations,
+    active_run,
+    create_experiment,
+    delete_experiment,
+    delete_run,
+    delete_tag,
+    end_run,
+    flush,
+    flush_async_logging,
+    get_experiment,
+    get_experiment_by_name,
+    get_parent_run,
+    get_run,
+    get_tracking_uri,
+    last_active_run,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    search_experiments,
+    search_runs,
+    set_experiment,
+    set_experiment_tag,
+    set_tag,
+    set_tags,
+    set_tracking_uri,
+    start_run,
+)
+from libmlflow.tracking import MlflowClient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActiveRun",
+    "Experiment",
+    "Metric",
+    "MlflowClient",
+    "MlflowException",
+    "Param",
+    "Run",
+    "RunInfo",
+    "RunOperations",
+    "RunStatus",
+    "RunTag",
+    "ViewType",
+    "active_run",
+    "config",
+    "create_experiment",
+    "delete_experiment",
+    "delete_run",
+    "delete_tag",
+    "end_run",
+    "entities",
+    "exceptions",
+    "flush",
+    "flush_async_logging",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_parent_run",
+    "get_run",
+    "get_tracking_uri",
+    "last_active_run",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "search_experiments",
+    "search_runs",
+    "set_experiment",
+    "set_experiment_tag",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+    "tracking",
+]
