@@ -140,6 +140,31 @@ def python_startup(work, reps):
     return {"wall_s": statistics.median(w for w, _ in runs), "peak_rss_kib": max(r for _, r in runs)}
 
 
+# ---- bindings (same run) ---------------------------------------------------------------------
+
+def python_binding(work, quick):
+    """bench/python_bench.py: libmlflow's wheel and MLflow 3.17.2 from this interpreter."""
+    out = work / "python-bench.json"
+    sh([sys.executable, str(ROOT / "bench" / "python_bench.py"), "--out", str(out)] + (["--quick"] if quick else []),
+       stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text())
+
+
+def java_binding(work, quick):
+    """bindings/java/bench/LogMetricBench.java from the packaged jar: paced latency, then throughput."""
+    jar = TARGET / "java" / "libmlflow-0.1.0.jar"
+    calls = 100_000 if quick else 1_000_000
+    cmd = ["java", "-cp", str(jar), str(ROOT / "bindings" / "java" / "bench" / "LogMetricBench.java"),
+           str(work / "java-bench.db"), str(calls), "100000", "4"]
+    lines = sh(cmd, capture_output=True, text=True).stdout.strip().splitlines()
+    merged = {}
+    for line in lines:
+        if line.startswith("{"):
+            obj = json.loads(line)
+            merged[obj.pop("scenario")] = obj
+    return merged
+
+
 # ---- report -----------------------------------------------------------------------------------
 
 def verdict(ok):
@@ -184,6 +209,31 @@ def write_results(r, path, quick):
          "python -c 'import mlflow …': %.2f s" % pst["wall_s"], "< 20 ms", verdict(st["wall_s"] < 0.020)),
         ("process: peak RSS", "%.1f MB" % (st["peak_rss_kib"] / 1024), "%.0f MB" % (pst["peak_rss_kib"] / 1024),
          "< 10 MB", verdict(st["peak_rss_kib"] / 1024 < 10)),
+    ]
+    py = r["python_binding"]["results"]
+    pyt = r["python_binding"]["targets"]
+    rows += [
+        ("Python `libmlflow.log_metric` (fluent), p50 / p99", "%.2f µs / %.2f µs" % (py["libmlflow_fluent"]["p50_us"],
+                                                                                  py["libmlflow_fluent"]["p99_us"]),
+         "mlflow.log_metric p50: %.2f ms" % (py["mlflow_sync_fluent"]["p50_us"] / 1e3), "p50 < 5 µs",
+         verdict(pyt["p50_under_5us"])),
+        ("Python durable metrics/s vs MLflow synchronous single calls",
+         "%.0f/s" % py["libmlflow_fluent"]["durable_metrics_per_s"],
+         "%.0f calls/s" % max(py["mlflow_sync_client"]["calls_per_s"], py["mlflow_sync_fluent"]["calls_per_s"]),
+         "≥ 300× (%.0f×)" % pyt["durable_rate_vs_mlflow_sync"], verdict(pyt["durable_rate_vs_mlflow_sync"] >= 300)),
+        ("Python durable metrics/s vs MLflow async logging", "%.0f/s" % py["libmlflow_fluent"]["durable_metrics_per_s"],
+         "%.0f metrics/s" % py["mlflow_async_fluent"]["durable_metrics_per_s"],
+         "≥ 20× (%.0f×)" % pyt["durable_rate_vs_mlflow_async"], verdict(pyt["durable_rate_vs_mlflow_async"] >= 20)),
+    ]
+    jv = r["java_binding"]
+    jl = jv.get("java_latency", {})
+    jt = jv.get("java_throughput", {})
+    rows += [
+        ("Java `ActiveRun.logMetric`, p50 / p99 (paced, writer busy)",
+         "%s ns / %s ns" % (jl.get("p50_ns", "?"), jl.get("p99_ns", "?")),
+         "(no official Java client for local stores)", "p50 < 2 µs", verdict(jl.get("p50_ns", 1e9) < 2000)),
+        ("Java metrics/s, 4 threads on one client (accepted / durable)",
+         "%.0f/s / %.0f/s" % (jt.get("accepted_per_s", 0), jt.get("durable_per_s", 0)), "", "", ""),
     ]
     same = (s["top100_rows"] == ms["top100_rows"] and s["full_scan_rows"] == ms["full_scan_rows"]
             and s["history_points"] == ms["history_points"])
@@ -245,6 +295,8 @@ def main():
         startup = [timed_child([bins / "startup", work / "startup.db"]) for _ in range(11)]
         r["startup"] = {"wall_s": statistics.median(w for w, _ in startup[1:]), "peak_rss_kib": max(m for _, m in startup)}
         r["python_startup"] = python_startup(work, 1 if q else 3)
+        r["python_binding"] = python_binding(work, q)
+        r["java_binding"] = java_binding(work, q)
         for k, v in r.items():
             print(json.dumps({k: v}), flush=True)
         write_results(r, Path(args.output), q)

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of libmlflow on a fresh machine: installs what the tests need, then
 #   rust     cargo tests of the core and the C ABI (incl. the committed-header check), clippy, fmt
-#   cpp      C and C++ tests through ctest (GoogleTest), the C/C++ examples, the installed package
-#   interop  pytest against the real MLflow 3.17.2 (its Python API and `mlflow server`)
+#   cpp      C and C++ tests through ctest (GoogleTest), the C/C++/Rust examples, the installed package,
+#            valgrind
+#   interop  pytest against the real MLflow 3.17.2 (its Python API and `mlflow server`) over the C ABI
+#   python   the uniffi/maturin wheel (bindings/python): pytest incl. interop with MLflow 3.17.2
+#   java     the Maven library (bindings/java): JUnit 5 incl. interop, examples/java
+#   r        R CMD check of bindings/r (testthat incl. interop, Rd examples), examples/r/train.R
 # and ends with one summary line. .ci/run calls exactly this script.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +41,9 @@ run_suite rust rust_checks
 run_suite build cargo build --release --locked -p mlflow-ffi
 run_suite cpp scripts/test-cpp.sh
 run_suite interop scripts/test-interop.sh
+run_suite python scripts/test-python.sh
+run_suite java scripts/test-java.sh
+run_suite r scripts/test-r.sh
 
 if ((failed)); then
   echo "failed suites: ${failed_names[*]}"

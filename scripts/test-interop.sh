@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Interop tests against the real MLflow 3.17.2 (tests/interop, pytest): MLflow's Python API reads
+# what libmlflow wrote, libmlflow reads and extends what MLflow wrote, a real `mlflow server` over
+# libmlflow's database answers like libmlflow, and the schema is MLflow's own. libmlflow is driven
+# through its C ABI (target/release/libmlflow.so) with ctypes. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --locked -p mlflow-ffi
+scripts/setup-venv.sh
+export LIBMLFLOW_PATH="$PWD/target/release/libmlflow.so"
+exec .venv/bin/python -m pytest tests/interop -q -p no:cacheprovider "$@"
