@@ -151,6 +151,17 @@ pub struct Experiment {
     pub creation_time: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<ExperimentTag>,
+    /// MLflow 3.x workspace; always "default" here (MLflow's single-tenant mode, the only one
+    /// its sqlite store serves without workspaces enabled). MLflow's REST answers carry it.
+    #[serde(default = "default_workspace")]
+    pub workspace: String,
+}
+
+/// The workspace every row of a single-tenant MLflow database belongs to.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+fn default_workspace() -> String {
+    DEFAULT_WORKSPACE.to_string()
 }
 
 /// One metric point. `value` may be NaN or ±inf; JSON carries NaN as "NaN" and infinities as
@@ -228,6 +239,9 @@ pub struct Run {
     /// Dataset and model inputs; empty object until those APIs land (MLflow sends `{}`).
     #[serde(default)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// Model outputs; empty object until logged models land (MLflow's get/search answers send `{}`).
+    #[serde(default)]
+    pub outputs: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One page of a search or history read; `next_page_token` is present only when more rows exist.

@@ -102,7 +102,12 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
                 tags,
                 start_time: opt_i64(b, "start_time")?,
             })?;
-            Ok(json!({ "run": c.get_run(run.run_id())? }))
+            let mut created = serde_json::to_value(c.get_run(run.run_id())?)?;
+            // MLflow's create-run answer has no `outputs` (its get and search answers do).
+            if let Some(fields) = created.as_object_mut() {
+                fields.remove("outputs");
+            }
+            Ok(json!({ "run": created }))
         }
         "runs/get" => Ok(json!({ "run": c.get_run(&run_id(b)?)? })),
         "runs/update" => {

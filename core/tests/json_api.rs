@@ -80,3 +80,26 @@ fn errors_keep_mlflow_codes() {
     let e = call(&c, "runs/log-metric", r#"{"run_id": "abc", "key": "m", "value": true, "timestamp": 1}"#).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 }
+
+/// MLflow 3.17.2's REST answers carry `workspace` on experiments and `outputs` on runs from
+/// get and search (not from create); `mlflow server` over the same file answers so, found by the
+/// interop tests (tests/interop).
+#[test]
+fn experiment_workspace_and_run_outputs_as_mlflow_answers() {
+    let db = TestDb::new();
+    let c = db.client();
+    let exp = ok(&c, "experiments/create", json!({"name": "shapes"}));
+    let exp_id = exp["experiment_id"].as_str().unwrap().to_string();
+    assert_eq!(ok(&c, "experiments/get", json!({"experiment_id": exp_id}))["experiment"]["workspace"], "default");
+    assert_eq!(ok(&c, "experiments/get", json!({"experiment_id": "0"}))["experiment"]["workspace"], "default");
+    let found = ok(&c, "experiments/search", json!({"max_results": 10}));
+    assert!(found["experiments"].as_array().unwrap().iter().all(|e| e["workspace"] == "default"));
+
+    let created = ok(&c, "runs/create", json!({"experiment_id": exp_id, "start_time": 1700000000000i64}));
+    assert!(created["run"].get("outputs").is_none(), "{created}");
+    let run_id = created["run"]["info"]["run_id"].as_str().unwrap().to_string();
+    assert_eq!(ok(&c, "runs/get", json!({"run_id": run_id}))["run"]["outputs"], json!({}));
+    let searched = ok(&c, "runs/search", json!({"experiment_ids": [exp_id]}));
+    assert_eq!(searched["runs"][0]["outputs"], json!({}));
+    assert_eq!(searched["runs"][0]["inputs"], json!({}));
+}

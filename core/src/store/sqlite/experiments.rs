@@ -2,11 +2,12 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::artifact_location::resolve_artifact_location;
 use super::SqliteStore;
-use crate::entities::{Experiment, ExperimentTag, LifecycleStage, Page, ViewType};
+use crate::entities::{Experiment, ExperimentTag, LifecycleStage, Page, ViewType, DEFAULT_WORKSPACE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::search;
-use crate::util::{absolute, append_uri_path, now_ms};
+use crate::util::{append_uri_path, now_ms};
 use crate::validation;
 
 const EXPERIMENT_COLUMNS: &str =
@@ -28,7 +29,15 @@ impl SqliteStore {
         for t in tags {
             validation::validate_experiment_tag(&t.key, &t.value)?;
         }
-        let explicit = artifact_location.filter(|l| !l.is_empty()).map(resolve_artifact_location);
+        let explicit = match artifact_location.filter(|l| !l.is_empty()) {
+            Some(given) => {
+                let stored = resolve_artifact_location(given)?;
+                // MLflow checks the length of what it stores (a relative path grows by the cwd).
+                validation::validate_experiment_artifact_location(&stored)?;
+                Some(stored)
+            }
+            None => None,
+        };
         self.write(|tx| {
             let taken: Option<i64> = tx
                 .query_row(
@@ -267,17 +276,7 @@ fn experiment_from_row(r: &Row) -> rusqlite::Result<Result<Experiment>> {
         creation_time: r.get(4).unwrap_or_default(),
         last_update_time: r.get(5).unwrap_or_default(),
         tags: Vec::new(),
+        // Every query here is restricted to the default workspace.
+        workspace: DEFAULT_WORKSPACE.to_string(),
     }))
-}
-
-/// MLflow keeps URIs as given but makes a plain relative path absolute.
-fn resolve_artifact_location(loc: &str) -> String {
-    let has_scheme = loc
-        .find(':')
-        .is_some_and(|i| i > 1 && loc[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
-    if has_scheme {
-        loc.to_string()
-    } else {
-        absolute(std::path::Path::new(loc)).to_string_lossy().into_owned()
-    }
 }

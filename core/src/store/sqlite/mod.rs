@@ -5,6 +5,7 @@
 //! mode fails at once instead of waiting), and the busy timeout absorbs other writers — other
 //! threads of this process, the batching writer, `mlflow ui`, or other training processes.
 
+mod artifact_location;
 mod connection;
 mod experiments;
 mod reads;

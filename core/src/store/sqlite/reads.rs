@@ -70,7 +70,10 @@ pub(super) fn load_runs(conn: &Connection, run_ids: &[String]) -> Result<Vec<Run
         let mut rows = stmt.query([&ids_json])?;
         while let Some(r) = rows.next()? {
             let info = run_info_from_row(r)?;
-            by_id.insert(info.run_id.clone(), Run { info, data: RunData::default(), inputs: Default::default() });
+            by_id.insert(
+                info.run_id.clone(),
+                Run { info, data: RunData::default(), inputs: Default::default(), outputs: Default::default() },
+            );
         }
     }
     {

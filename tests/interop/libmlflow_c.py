@@ -1,0 +1,368 @@
+"""libmlflow driven from Python through its C ABI (include/mlflow.h) with ctypes.
+
+This is test plumbing, not the Python binding: it declares the argument and return types of the
+C functions the interop tests use, turns every non-OK status into `LibmlflowError` (status name
+plus `mlflow_last_error_message()`), and frees every string and handle libmlflow hands out.
+`LIBMLFLOW_PATH` overrides the library location (default: target/release/libmlflow.so).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_LIBRARY = REPO_ROOT / "target" / "release" / "libmlflow.so"
+
+# mlflow_status values (include/mlflow.h); only those the tests name.
+MLFLOW_OK = 0
+MLFLOW_ERR_INVALID_ARGUMENT = 1
+MLFLOW_ERR_NOT_FOUND = 2
+
+# mlflow_run_status values: MLflow's RunStatus numbering.
+RUN_STATUS = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
+
+TIMESTAMP_NOW = -1
+NUL_TERMINATED = ctypes.c_size_t(-1).value
+
+
+class LibmlflowError(Exception):
+    """A libmlflow call returned a status other than MLFLOW_OK."""
+
+    def __init__(self, function: str, status: int, status_name: str, message: str):
+        super().__init__(f"{function}: {status_name} ({status}): {message}")
+        self.function = function
+        self.status = status
+        self.status_name = status_name
+        self.message = message
+
+    def __reduce__(self):
+        # Picklable with its fields, so it crosses from the worker process (libmlflow_process).
+        return (LibmlflowError, (self.function, self.status, self.status_name, self.message))
+
+
+class _CloseReport(ctypes.Structure):
+    _fields_ = [
+        ("written", ctypes.c_uint64),
+        ("dropped", ctypes.c_uint64),
+        ("unwritten", ctypes.c_uint64),
+        ("failed", ctypes.c_uint64),
+    ]
+
+
+class _Metric(ctypes.Structure):
+    _fields_ = [
+        ("key", ctypes.c_char_p),
+        ("key_len", ctypes.c_size_t),
+        ("value", ctypes.c_double),
+        ("timestamp_ms", ctypes.c_int64),
+        ("step", ctypes.c_int64),
+    ]
+
+
+class _KeyValue(ctypes.Structure):
+    _fields_ = [
+        ("key", ctypes.c_char_p),
+        ("key_len", ctypes.c_size_t),
+        ("value", ctypes.c_char_p),
+        ("value_len", ctypes.c_size_t),
+    ]
+
+
+_OPAQUE = ctypes.c_void_p
+_STATUS = ctypes.c_int  # a C enum is an int
+
+
+def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
+    """Types of every function used here, as declared in include/mlflow.h."""
+    signatures: dict[str, tuple[list[Any], Any]] = {
+        "mlflow_options_new": ([], _OPAQUE),
+        "mlflow_options_free": ([_OPAQUE], None),
+        "mlflow_options_set_tracking_uri": ([_OPAQUE, ctypes.c_char_p], _STATUS),
+        "mlflow_options_set_artifact_root": ([_OPAQUE, ctypes.c_char_p], _STATUS),
+        "mlflow_options_set_source_name": ([_OPAQUE, ctypes.c_char_p], _STATUS),
+        "mlflow_client_open": ([_OPAQUE, ctypes.POINTER(_OPAQUE)], _STATUS),
+        "mlflow_client_flush": ([_OPAQUE, ctypes.c_uint64], _STATUS),
+        "mlflow_client_close": ([_OPAQUE, ctypes.c_uint64, ctypes.POINTER(_CloseReport)], _STATUS),
+        "mlflow_client_free": ([_OPAQUE], None),
+        "mlflow_client_create_experiment": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)],
+            _STATUS,
+        ),
+        "mlflow_client_get_experiment_id": ([_OPAQUE, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)], _STATUS),
+        "mlflow_client_set_experiment": ([_OPAQUE, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)], _STATUS),
+        "mlflow_client_call": (
+            [
+                _OPAQUE,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_size_t,
+                ctypes.POINTER(ctypes.c_void_p),
+                ctypes.POINTER(ctypes.c_size_t),
+            ],
+            _STATUS,
+        ),
+        "mlflow_client_start_run": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(_OPAQUE)],
+            _STATUS,
+        ),
+        "mlflow_client_attach_run": ([_OPAQUE, ctypes.c_char_p, ctypes.POINTER(_OPAQUE)], _STATUS),
+        "mlflow_run_id": ([_OPAQUE], ctypes.c_char_p),
+        "mlflow_run_log_metric": ([_OPAQUE, ctypes.c_char_p, ctypes.c_double, ctypes.c_int64, ctypes.c_int64], _STATUS),
+        "mlflow_run_log_param_n": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t],
+            _STATUS,
+        ),
+        "mlflow_run_set_tag_n": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t],
+            _STATUS,
+        ),
+        "mlflow_run_log_batch": (
+            [
+                _OPAQUE,
+                ctypes.POINTER(_Metric),
+                ctypes.c_size_t,
+                ctypes.POINTER(_KeyValue),
+                ctypes.c_size_t,
+                ctypes.POINTER(_KeyValue),
+                ctypes.c_size_t,
+            ],
+            _STATUS,
+        ),
+        "mlflow_run_end": ([_OPAQUE, ctypes.c_int32], _STATUS),
+        "mlflow_run_free": ([_OPAQUE], None),
+        "mlflow_last_error_message": ([], ctypes.c_char_p),
+        "mlflow_status_name": ([ctypes.c_int32], ctypes.c_char_p),
+        # Takes the pointer libmlflow returned; declared void* so ctypes never copies or frees it.
+        "mlflow_string_free": ([ctypes.c_void_p], None),
+        "mlflow_version": ([], ctypes.c_char_p),
+        "mlflow_abi_version": ([], ctypes.c_uint32),
+    }
+    for name, (argtypes, restype) in signatures.items():
+        function = getattr(lib, name)
+        function.argtypes = argtypes
+        function.restype = restype
+    return lib
+
+
+def load(path: str | os.PathLike[str] | None = None) -> "Library":
+    """Loads libmlflow (LIBMLFLOW_PATH, else the release build in target/)."""
+    location = Path(path or os.environ.get("LIBMLFLOW_PATH") or DEFAULT_LIBRARY)
+    if not location.is_file():
+        raise FileNotFoundError(f"{location} not found: run `cargo build --release --locked -p mlflow-ffi` first")
+    return Library(_declare(ctypes.CDLL(str(location))))
+
+
+def _utf8(text: str | None) -> bytes | None:
+    return None if text is None else text.encode("utf-8")
+
+
+class Library:
+    def __init__(self, lib: ctypes.CDLL):
+        self.lib = lib
+
+    def version(self) -> str:
+        return self.lib.mlflow_version().decode()
+
+    def check(self, function: str, status: int) -> None:
+        if status != MLFLOW_OK:
+            message = self.lib.mlflow_last_error_message().decode("utf-8", "replace")
+            name = self.lib.mlflow_status_name(status).decode()
+            raise LibmlflowError(function, status, name, message)
+
+    def take_string(self, pointer: ctypes.c_void_p, length: int | None = None) -> str:
+        """Copies a string libmlflow returned, then frees it with mlflow_string_free."""
+        if not pointer.value:
+            raise AssertionError("libmlflow returned OK with a NULL string")
+        try:
+            raw = ctypes.string_at(pointer.value, length) if length is not None else ctypes.string_at(pointer.value)
+            return raw.decode("utf-8")
+        finally:
+            self.lib.mlflow_string_free(pointer)
+
+    def open_client(
+        self,
+        tracking_uri: str,
+        artifact_root: str | None = None,
+        source_name: str | None = None,
+    ) -> "Client":
+        options = self.lib.mlflow_options_new()
+        if not options:
+            raise MemoryError("mlflow_options_new returned NULL")
+        try:
+            self.check(
+                "mlflow_options_set_tracking_uri",
+                self.lib.mlflow_options_set_tracking_uri(options, _utf8(tracking_uri)),
+            )
+            if artifact_root is not None:
+                self.check(
+                    "mlflow_options_set_artifact_root",
+                    self.lib.mlflow_options_set_artifact_root(options, _utf8(artifact_root)),
+                )
+            if source_name is not None:
+                self.check(
+                    "mlflow_options_set_source_name",
+                    self.lib.mlflow_options_set_source_name(options, _utf8(source_name)),
+                )
+            handle = _OPAQUE()
+            self.check("mlflow_client_open", self.lib.mlflow_client_open(options, ctypes.byref(handle)))
+        finally:
+            self.lib.mlflow_options_free(options)
+        return Client(self, handle)
+
+
+class Client:
+    """An open libmlflow client; use as a context manager so it is closed and freed."""
+
+    def __init__(self, library: Library, handle: ctypes.c_void_p):
+        self._library = library
+        self._lib = library.lib
+        self._handle = handle
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.free()
+
+    def _out_string(self, function: str, call) -> str:
+        out = ctypes.c_void_p()
+        self._library.check(function, call(ctypes.byref(out)))
+        return self._library.take_string(out)
+
+    def create_experiment(self, name: str, artifact_location: str | None = None) -> str:
+        return self._out_string(
+            "mlflow_client_create_experiment",
+            lambda out: self._lib.mlflow_client_create_experiment(
+                self._handle, _utf8(name), _utf8(artifact_location), out
+            ),
+        )
+
+    def get_experiment_id(self, name: str) -> str:
+        return self._out_string(
+            "mlflow_client_get_experiment_id",
+            lambda out: self._lib.mlflow_client_get_experiment_id(self._handle, _utf8(name), out),
+        )
+
+    def set_experiment(self, name: str) -> str:
+        return self._out_string(
+            "mlflow_client_set_experiment",
+            lambda out: self._lib.mlflow_client_set_experiment(self._handle, _utf8(name), out),
+        )
+
+    def call_raw(self, method: str, request: str) -> str:
+        """mlflow_client_call with a JSON text; returns the response text as libmlflow wrote it."""
+        body = request.encode("utf-8")
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self._lib.mlflow_client_call(
+            self._handle, _utf8(method), body, len(body), ctypes.byref(out), ctypes.byref(out_len)
+        )
+        self._library.check(f"mlflow_client_call({method})", status)
+        return self._library.take_string(out, out_len.value)
+
+    def call(self, method: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
+        """mlflow_client_call with MLflow's REST JSON shapes in and out."""
+        return json.loads(self.call_raw(method, json.dumps(request or {})))
+
+    def start_run(
+        self,
+        experiment_id: str | None,
+        run_name: str | None = None,
+        parent_run_id: str | None = None,
+    ) -> "Run":
+        handle = _OPAQUE()
+        self._library.check(
+            "mlflow_client_start_run",
+            self._lib.mlflow_client_start_run(
+                self._handle, _utf8(experiment_id), _utf8(run_name), _utf8(parent_run_id), ctypes.byref(handle)
+            ),
+        )
+        return Run(self._library, handle)
+
+    def attach_run(self, run_id: str) -> "Run":
+        handle = _OPAQUE()
+        self._library.check(
+            "mlflow_client_attach_run",
+            self._lib.mlflow_client_attach_run(self._handle, _utf8(run_id), ctypes.byref(handle)),
+        )
+        return Run(self._library, handle)
+
+    def flush(self, timeout_ms: int = 30_000) -> None:
+        self._library.check("mlflow_client_flush", self._lib.mlflow_client_flush(self._handle, timeout_ms))
+
+    def close(self, timeout_ms: int = 30_000) -> dict[str, int]:
+        report = _CloseReport()
+        self._library.check(
+            "mlflow_client_close", self._lib.mlflow_client_close(self._handle, timeout_ms, ctypes.byref(report))
+        )
+        return {name: getattr(report, name) for name, _ in _CloseReport._fields_}
+
+    def free(self) -> None:
+        if self._handle:
+            self._lib.mlflow_client_free(self._handle)
+            self._handle = None
+
+
+class Run:
+    """A libmlflow run handle; use as a context manager so the handle is freed (not ended)."""
+
+    def __init__(self, library: Library, handle: ctypes.c_void_p):
+        self._library = library
+        self._lib = library.lib
+        self._handle = handle
+        self.run_id = self._lib.mlflow_run_id(handle).decode()
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.free()
+
+    def log_metric(self, key: str, value: float, timestamp_ms: int = TIMESTAMP_NOW, step: int = 0) -> None:
+        self._library.check(
+            "mlflow_run_log_metric",
+            self._lib.mlflow_run_log_metric(self._handle, _utf8(key), value, timestamp_ms, step),
+        )
+
+    def log_param(self, key: str, value: str) -> None:
+        k, v = key.encode(), value.encode()
+        self._library.check(
+            "mlflow_run_log_param_n", self._lib.mlflow_run_log_param_n(self._handle, k, len(k), v, len(v))
+        )
+
+    def set_tag(self, key: str, value: str) -> None:
+        k, v = key.encode(), value.encode()
+        self._library.check("mlflow_run_set_tag_n", self._lib.mlflow_run_set_tag_n(self._handle, k, len(k), v, len(v)))
+
+    def log_batch(
+        self,
+        metrics: Sequence[tuple[str, float, int, int]] = (),
+        params: Iterable[tuple[str, str]] = (),
+        tags: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """metrics: (key, value, timestamp_ms, step); params and tags: (key, value)."""
+        metric_array = (_Metric * max(len(metrics), 1))(
+            *[_Metric(k.encode(), NUL_TERMINATED, v, ts, step) for k, v, ts, step in metrics]
+        )
+        param_list = [_KeyValue(k.encode(), NUL_TERMINATED, v.encode(), NUL_TERMINATED) for k, v in params]
+        tag_list = [_KeyValue(k.encode(), NUL_TERMINATED, v.encode(), NUL_TERMINATED) for k, v in tags]
+        param_array = (_KeyValue * max(len(param_list), 1))(*param_list)
+        tag_array = (_KeyValue * max(len(tag_list), 1))(*tag_list)
+        self._library.check(
+            "mlflow_run_log_batch",
+            self._lib.mlflow_run_log_batch(
+                self._handle, metric_array, len(metrics), param_array, len(param_list), tag_array, len(tag_list)
+            ),
+        )
+
+    def end(self, status: str = "FINISHED") -> None:
+        self._library.check("mlflow_run_end", self._lib.mlflow_run_end(self._handle, RUN_STATUS[status]))
+
+    def free(self) -> None:
+        if self._handle:
+            self._lib.mlflow_run_free(self._handle)
+            self._handle = None
