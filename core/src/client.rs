@@ -259,6 +259,30 @@ impl Client {
         Ok(self.active_run(run.info.run_id, true))
     }
 
+    /// `MlflowClient.create_run` (and REST `runs/create`): a run with exactly the given tags — no
+    /// system tags — that this client does not end by itself at close or exit. The user is
+    /// `user_id`, else the `mlflow.user` tag, else "unknown", as MLflow's client decides it.
+    pub fn create_run(
+        &self,
+        experiment_id: &str,
+        run_name: Option<String>,
+        start_time: Option<i64>,
+        tags: Vec<RunTag>,
+        user_id: Option<String>,
+    ) -> Result<Run> {
+        let user_id = user_id
+            .or_else(|| tags.iter().find(|t| t.key == crate::context::USER_TAG).map(|t| t.value.clone()))
+            .unwrap_or_else(|| "unknown".into());
+        self.sync()?;
+        self.inner.store.create_run(&CreateRun {
+            experiment_id: experiment_id.to_string(),
+            user_id,
+            start_time: start_time.unwrap_or_else(now_ms),
+            tags,
+            run_name,
+        })
+    }
+
     /// Sets an existing run RUNNING again and returns a handle on it.
     pub fn resume_run(&self, run_id: &str) -> Result<ActiveRun> {
         validation::validate_run_id(run_id)?;

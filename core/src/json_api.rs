@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::client::{Client, StartRun};
+use crate::client::Client;
 use crate::entities::*;
 use crate::error::{Error, Result};
 
@@ -95,14 +95,14 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
         }
         "runs/create" => {
             let tags: Vec<RunTag> = field(b, "tags")?.unwrap_or_default();
-            let run = c.start_run(StartRun {
-                experiment_id: Some(opt_str(b, "experiment_id")?.unwrap_or_else(|| "0".into())),
-                run_name: opt_str(b, "run_name")?,
-                parent_run_id: None,
+            let run = c.create_run(
+                &opt_str(b, "experiment_id")?.unwrap_or_else(|| "0".into()),
+                opt_str(b, "run_name")?,
+                opt_i64(b, "start_time")?,
                 tags,
-                start_time: opt_i64(b, "start_time")?,
-            })?;
-            let mut created = serde_json::to_value(c.get_run(run.run_id())?)?;
+                opt_str(b, "user_id")?.filter(|u| !u.is_empty()),
+            )?;
+            let mut created = serde_json::to_value(run)?;
             // MLflow's create-run answer has no `outputs` (its get and search answers do).
             if let Some(fields) = created.as_object_mut() {
                 fields.remove("outputs");

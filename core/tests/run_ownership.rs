@@ -1,5 +1,6 @@
 //! Which runs a client ends by itself at close: the ones it started and nobody ended. A run
-//! ended or deleted explicitly — by handle, by id or through the JSON API — keeps what it was given.
+//! ended or deleted explicitly — by handle, by id or through the JSON API — keeps what it was given,
+//! and a run created through the JSON API (MlflowClient.create_run) is never ended implicitly.
 
 mod common;
 
@@ -41,4 +42,30 @@ fn a_started_run_left_open_is_finished_at_close() {
     let info = db.client().get_run(&id).unwrap().info;
     assert_eq!(info.status, RunStatus::Finished);
     assert!(info.end_time.is_some());
+}
+
+#[test]
+fn runs_created_through_the_json_api_are_mlflow_client_runs() {
+    let db = TestDb::new();
+    let c = db.client();
+    let call = |method: &str, body: &str| -> serde_json::Value {
+        serde_json::from_str(&json_api::call(&c, method, body).unwrap()).unwrap()
+    };
+    // MlflowClient.create_run: exactly the given tags (plus mlflow.runName), user from the tag.
+    let tagged = call(
+        "runs/create",
+        r#"{"experiment_id": "0", "run_name": "r", "tags": [{"key": "mlflow.user", "value": "alice"}]}"#,
+    );
+    let tagged_id = tagged["run"]["info"]["run_id"].as_str().unwrap().to_string();
+    assert_eq!(tagged["run"]["info"]["user_id"], "alice");
+    let keys: Vec<&str> =
+        tagged["run"]["data"]["tags"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["mlflow.runName", "mlflow.user"]);
+    let given = call("runs/create", r#"{"experiment_id": "0", "user_id": "bob"}"#);
+    assert_eq!(given["run"]["info"]["user_id"], "bob");
+    let plain = call("runs/create", r#"{"experiment_id": "0"}"#);
+    assert_eq!(plain["run"]["info"]["user_id"], "unknown");
+    // Not this client's to end: it stays RUNNING after close, as with MLflow's client.
+    assert!(c.close(Duration::from_secs(10)).is_clean());
+    assert_eq!(db.client().get_run(&tagged_id).unwrap().info.status, RunStatus::Running);
 }

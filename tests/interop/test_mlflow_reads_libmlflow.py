@@ -154,7 +154,7 @@ def test_generated_run_name_has_mlflows_shape(lib_client, mlflow_client):
     with lib_client.start_run("0") as run:
         run.end("FINISHED")
     read = mlflow_client.get_run(run.run_id)
-    assert re.fullmatch(r"[a-z]+-[a-z]+-\d{1,3}", read.info.run_name), read.info.run_name
+    assert re.fullmatch(r"[a-z]+-[a-z]+-\d{1,4}", read.info.run_name), read.info.run_name
     assert read.data.tags["mlflow.runName"] == read.info.run_name
 
 
