@@ -3,7 +3,7 @@
 //! tags; default order `creation_time DESC, experiment_id ASC`, ties broken on `experiment_id DESC`.
 
 use super::filter::{parse_filter, Comparator, Comparison, Entity, Operand};
-use super::operand::{check_comparator, compare_text};
+use super::operand::{check_comparator, compare_text, key_value_condition};
 use super::order_by::parse_order_by;
 use super::sql::SqlQuery;
 use crate::entities::ViewType;
@@ -110,15 +110,7 @@ fn experiment_condition(c: &Comparison) -> Result<SqlQuery> {
             )?;
             let exists = "EXISTS (SELECT 1 FROM experiment_tags e WHERE e.experiment_id = experiments.experiment_id \
                           AND e.key = ";
-            match c.comparator {
-                Comparator::IsNull => q.push("NOT ").push(exists).bind(c.ident.key.clone()).push(")"),
-                Comparator::IsNotNull => q.push(exists).bind(c.ident.key.clone()).push(")"),
-                _ => {
-                    q.push(exists).bind(c.ident.key.clone()).push(" AND ");
-                    compare_text(&mut q, "e.value", c, "tag")?;
-                    q.push(")")
-                }
-            };
+            key_value_condition(&mut q, exists, c, "tag")?;
         }
         other => {
             return Err(Error::invalid(format!(

@@ -84,3 +84,23 @@ pub(crate) fn compare_text(q: &mut SqlQuery, column: &str, c: &Comparison, what:
     }
     Ok(())
 }
+
+/// A condition on a key/value table row for the entity (params, tags, experiment tags):
+/// `exists` is `EXISTS (SELECT 1 FROM <table> e WHERE <owner match> AND e.key = ` and the key is
+/// bound after it. `IS NULL` means no such key; the other comparators test `e.value`.
+pub(crate) fn key_value_condition(q: &mut SqlQuery, exists: &str, c: &Comparison, what: &str) -> Result<()> {
+    match c.comparator {
+        Comparator::IsNull => {
+            q.push("NOT ").push(exists).bind(c.ident.key.clone()).push(")");
+        }
+        Comparator::IsNotNull => {
+            q.push(exists).bind(c.ident.key.clone()).push(")");
+        }
+        _ => {
+            q.push(exists).bind(c.ident.key.clone()).push(" AND ");
+            compare_text(q, "e.value", c, what)?;
+            q.push(")");
+        }
+    }
+    Ok(())
+}

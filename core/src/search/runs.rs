@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::filter::{parse_filter, Comparator, Comparison, Entity};
-use super::operand::{check_comparator, compare_text};
+use super::operand::{check_comparator, compare_text, key_value_condition};
 use super::order_by::parse_order_by;
 use super::sql::SqlQuery;
 use crate::entities::ViewType;
@@ -108,15 +108,7 @@ fn run_condition(c: &Comparison) -> Result<SqlQuery> {
             check_comparator(c, STRING_ENTITY)?;
             let (table, what) = if c.ident.entity == Entity::Param { ("params", "parameter") } else { ("tags", "tag") };
             let exists = format!("EXISTS (SELECT 1 FROM {table} e WHERE e.run_uuid = runs.run_uuid AND e.key = ");
-            match c.comparator {
-                Comparator::IsNull => q.push("NOT ").push(&exists).bind(c.ident.key.clone()).push(")"),
-                Comparator::IsNotNull => q.push(&exists).bind(c.ident.key.clone()).push(")"),
-                _ => {
-                    q.push(&exists).bind(c.ident.key.clone()).push(" AND ");
-                    compare_text(&mut q, "e.value", c, what)?;
-                    q.push(")")
-                }
-            };
+            key_value_condition(&mut q, &exists, c, what)?;
         }
         Entity::Attribute => {
             let key = attribute_key(&c.ident.key)?;
