@@ -6,6 +6,7 @@
 #   interop  pytest against the real MLflow 3.17.2 (its Python API and `mlflow server`) over the C ABI
 #   python   the uniffi/maturin wheel (bindings/python): pytest incl. interop with MLflow 3.17.2
 #   java     the Maven library (bindings/java): JUnit 5 incl. interop, examples/java
+#   spark    a local-mode Spark 3.5 job (examples/java/spark) whose tasks log through libmlflow
 #   r        R CMD check of bindings/r (testthat incl. interop, Rd examples), examples/r/train.R
 # and ends with one summary line. .ci/run calls exactly this script.
 set -uo pipefail
@@ -43,6 +44,7 @@ run_suite cpp scripts/test-cpp.sh
 run_suite interop scripts/test-interop.sh
 run_suite python scripts/test-python.sh
 run_suite java scripts/test-java.sh
+run_suite spark scripts/test-spark.sh
 run_suite r scripts/test-r.sh
 
 if ((failed)); then
