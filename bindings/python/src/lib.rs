@@ -15,7 +15,13 @@ mod client;
 mod error;
 mod keys;
 mod run;
+#[cfg(sqlite_linked)]
+mod sqlite_compat;
+mod sqlite_library;
 
 pub use client::{KeyValue, MetricPoint, NativeClient};
 pub use error::NativeError;
 pub use run::NativeRun;
+pub use sqlite_library::{
+    sqlite_hold_allocator, sqlite_library_address, sqlite_library_version, sqlite_release_allocator,
+};

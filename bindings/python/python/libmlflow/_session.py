@@ -29,8 +29,9 @@ import weakref
 from array import array
 from typing import Any, Callable, Iterable
 
-from libmlflow import _convert
-from libmlflow._native import KeyValue, MetricPoint, NativeClient, NativeError, NativeRun
+from libmlflow import _convert, _sqlite_check
+from libmlflow._native import (KeyValue, MetricPoint, NativeClient, NativeError, NativeRun, sqlite_hold_allocator,
+                               sqlite_release_allocator)
 from libmlflow.exceptions import MlflowException, _from_native
 
 # Points per native call: large enough to amortize the call, small enough to keep latency low.
@@ -92,6 +93,7 @@ class Session:
             if self._native is None:
                 if self._closed:
                     raise MlflowException("this libmlflow client is closed", error_code="INVALID_STATE", kind="CLOSED")
+                _sqlite_check.check_once()  # warns if a second SQLite copy endangers the file
                 self._native = native_call(NativeClient.open, self.tracking_uri_arg, _source_name())
                 self._start_drainer()
             return self._native
@@ -343,5 +345,24 @@ def _close_all_at_exit() -> None:
             print(f"libmlflow: at exit: {e.message} ({e.error_code})", file=sys.stderr)
 
 
+def _before_fork() -> None:
+    """Lets the writer finish what is queued, so fork() does not copy SQLite's in-process state
+    in the middle of a write transaction (the child would see the file locked forever by a
+    connection whose thread it does not have), then holds SQLite's allocator mutex across the
+    fork so the child cannot inherit it locked (see sqlite_hold_allocator). Both matter since
+    the wheel shares the system SQLite: its memory accounting takes that mutex on every
+    allocation."""
+    for session in all_sessions():
+        if not session.closed and session._native is not None:
+            try:
+                session.flush()
+            except MlflowException:
+                pass  # reported again by the parent's next flush; fork() must go on
+    sqlite_hold_allocator()
+
+
+# Registered first: its before-hook runs last, its after-hooks first.
+os.register_at_fork(before=_before_fork, after_in_parent=sqlite_release_allocator,
+                    after_in_child=sqlite_release_allocator)
 os.register_at_fork(after_in_child=_after_fork_in_child)
 atexit.register(_close_all_at_exit)
