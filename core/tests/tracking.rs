@@ -206,3 +206,38 @@ fn log_batch_validates_and_writes() {
         c.store().log_batch(run.run_id(), &metrics, &[Param { key: "a".into(), value: "2".into() }], &[]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn history_is_exact_across_multi_row_insert_groups() {
+    // The writer inserts metric rows 64 to a statement; sizes around that boundary, exact
+    // duplicates (ignored, as MLflow ignores them) and NaN/inf must all come back exactly.
+    let db = TestDb::new();
+    let c = db.client();
+    let run = c.start_run(StartRun::default()).unwrap();
+    let n: i64 = 64 * 3 + 5;
+    for step in 0..n {
+        let value = match step {
+            7 => f64::NAN,
+            70 => f64::INFINITY,
+            _ => step as f64 * 0.5,
+        };
+        run.log_metric("m", value, Some(1_000 + step), step).unwrap();
+        if step % 10 == 0 {
+            run.log_metric("m", value, Some(1_000 + step), step).unwrap(); // exact duplicate
+        }
+    }
+    c.flush(FLUSH).unwrap();
+    let history = c.get_metric_history(run.run_id(), "m", None, None).unwrap().items;
+    assert_eq!(history.len() as i64, n);
+    for (i, m) in history.iter().enumerate() {
+        let step = i as i64;
+        assert_eq!((m.step, m.timestamp), (step, 1_000 + step));
+        match step {
+            7 => assert!(m.value.is_nan()),
+            70 => assert_eq!(m.value, f64::MAX),
+            _ => assert_eq!(m.value, step as f64 * 0.5),
+        }
+    }
+    let latest = c.get_run(run.run_id()).unwrap().data.metric("m").cloned().unwrap();
+    assert_eq!((latest.step, latest.value), (n - 1, (n - 1) as f64 * 0.5));
+}
