@@ -312,6 +312,13 @@ impl Client {
         }
     }
 
+    /// The run is no longer this client's to end at close or exit (ended or deleted explicitly).
+    fn forget_open_run(&self, run_id: &str) {
+        if let Ok(mut open) = self.inner.open_runs.lock() {
+            open.remove(run_id);
+        }
+    }
+
     pub fn get_run(&self, run_id: &str) -> Result<Run> {
         self.sync()?;
         self.inner.store.get_run(run_id)
@@ -321,9 +328,7 @@ impl Client {
     pub fn end_run(&self, run_id: &str, status: RunStatus, end_time: Option<i64>) -> Result<RunInfo> {
         let flushed = self.sync();
         let info = self.inner.store.update_run(run_id, Some(status), Some(end_time.unwrap_or_else(now_ms)), None)?;
-        if let Ok(mut open) = self.inner.open_runs.lock() {
-            open.remove(run_id);
-        }
+        self.forget_open_run(run_id);
         flushed.map(|_| info)
     }
 
@@ -339,9 +344,7 @@ impl Client {
         // A run the caller ended explicitly is no longer this client's to end at close or exit
         // (closing would otherwise overwrite, say, FAILED with FINISHED).
         if status.is_some_and(RunStatus::is_terminal) {
-            if let Ok(mut open) = self.inner.open_runs.lock() {
-                open.remove(run_id);
-            }
+            self.forget_open_run(run_id);
         }
         Ok(info)
     }
@@ -351,9 +354,7 @@ impl Client {
         self.inner.store.delete_run(run_id)?;
         // A deleted run is not ended at close or exit: MLflow refuses updates to deleted runs, and
         // close would report that refusal as lost data.
-        if let Ok(mut open) = self.inner.open_runs.lock() {
-            open.remove(run_id);
-        }
+        self.forget_open_run(run_id);
         Ok(())
     }
 

@@ -38,25 +38,21 @@ impl RunContext {
     /// The context of this process: its user, its main program (argv[0], as MLflow uses
     /// `sys.argv[0]`) and that program's git state.
     pub fn detect() -> Self {
-        let source_name = std::env::args_os()
+        let program = std::env::args_os()
             .next()
             .filter(|a| !a.is_empty())
             .or_else(|| std::env::current_exe().ok().map(PathBuf::into_os_string))
             .map(|a| a.to_string_lossy().into_owned())
             .unwrap_or_else(|| "<console>".into());
-        RunContext { user: detect_user(), source_type: "LOCAL".into(), git: GitInfo::default(), source_name }
-            .with_git_of_source()
+        Self::for_source(program)
     }
 
-    /// The same context for another main file (a binding's user script); git follows the file.
-    pub fn with_source_name(mut self, source_name: impl Into<String>) -> Self {
-        self.source_name = source_name.into();
-        self.with_git_of_source()
-    }
-
-    fn with_git_of_source(mut self) -> Self {
-        self.git = git_info_for(Path::new(&self.source_name));
-        self
+    /// The context for a given main file (a binding's user script): this process's user, that
+    /// file as `mlflow.source.name`, and the git state of the work tree holding it.
+    pub fn for_source(source_name: impl Into<String>) -> Self {
+        let source_name = source_name.into();
+        let git = git_info_for(Path::new(&source_name));
+        RunContext { user: detect_user(), source_type: "LOCAL".into(), git, source_name }
     }
 
     pub fn tags(&self) -> Vec<RunTag> {

@@ -139,7 +139,7 @@ pub extern "C" fn mlflow_options_set_source_name(
 ) -> mlflow_status {
     with_options(options, |o| {
         let name = str_arg(source_name, "source_name")?;
-        o.context = Some(o.context.take().unwrap_or_else(RunContext::detect).with_source_name(name));
+        o.context = Some(RunContext::for_source(name));
         Ok(())
     })
 }

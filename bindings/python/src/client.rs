@@ -42,10 +42,7 @@ impl NativeClient {
     /// `mlflow.source.name` as MLflow does for Python programs.
     #[uniffi::constructor]
     pub fn open(tracking_uri: Option<String>, source_name: Option<String>) -> NativeResult<Arc<Self>> {
-        let mut context = RunContext::detect();
-        if let Some(name) = source_name {
-            context = context.with_source_name(name);
-        }
+        let context = source_name.map_or_else(RunContext::detect, RunContext::for_source);
         let options = ClientOptions { tracking_uri, context: Some(context), ..ClientOptions::default() };
         Ok(Arc::new(NativeClient { client: Client::open(options)?, keys: Arc::default(), slots: RunSlots::default() }))
     }

@@ -61,7 +61,7 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_clientOpen<'l>(
         }
         if let Some(name) = opt_string(env, &source_name)?.filter(|n| !n.is_empty()) {
             // The JVM's executable is `java`; the user's main class says what ran.
-            options.context = Some(RunContext::detect().with_source_name(name));
+            options.context = Some(RunContext::for_source(name));
         }
         Ok(into_handle(Client::open(options)?))
     })
