@@ -22,6 +22,15 @@ static SEXP new_run_ptr(SEXP client_ptr) {
   return ptr;
 }
 
+/* The tail of every call that opens a run handle: `ptr` (protected by the caller, made before
+ * the call so no allocation can fail with a live handle) takes the run, or the status is raised. */
+static SEXP adopt_run(SEXP ptr, mlflow_status st, mlflow_run *run) {
+  if (st != MLFLOW_OK) mlf_raise_status(st);
+  R_SetExternalPtrAddr(ptr, run);
+  UNPROTECT(1);
+  return ptr;
+}
+
 SEXP C_run_start(SEXP client_ptr, SEXP experiment_id, SEXP run_name, SEXP parent_run_id) {
   const mlflow_client *client = mlf_client(client_ptr);
   const char *c_exp = mlf_opt_utf8(experiment_id, "experiment_id");
@@ -30,10 +39,7 @@ SEXP C_run_start(SEXP client_ptr, SEXP experiment_id, SEXP run_name, SEXP parent
   SEXP ptr = PROTECT(new_run_ptr(client_ptr));
   mlflow_run *run = NULL;
   mlflow_status st = mlflow_client_start_run(client, c_exp, c_name, c_parent, &run);
-  if (st != MLFLOW_OK) mlf_raise_status(st);
-  R_SetExternalPtrAddr(ptr, run);
-  UNPROTECT(1);
-  return ptr;
+  return adopt_run(ptr, st, run);
 }
 
 SEXP C_run_resume(SEXP client_ptr, SEXP run_id) {
@@ -42,10 +48,7 @@ SEXP C_run_resume(SEXP client_ptr, SEXP run_id) {
   SEXP ptr = PROTECT(new_run_ptr(client_ptr));
   mlflow_run *run = NULL;
   mlflow_status st = mlflow_client_resume_run(client, c_id, &run);
-  if (st != MLFLOW_OK) mlf_raise_status(st);
-  R_SetExternalPtrAddr(ptr, run);
-  UNPROTECT(1);
-  return ptr;
+  return adopt_run(ptr, st, run);
 }
 
 SEXP C_run_attach(SEXP client_ptr, SEXP run_id) {
@@ -54,10 +57,7 @@ SEXP C_run_attach(SEXP client_ptr, SEXP run_id) {
   SEXP ptr = PROTECT(new_run_ptr(client_ptr));
   mlflow_run *run = NULL;
   mlflow_status st = mlflow_client_attach_run(client, c_id, &run);
-  if (st != MLFLOW_OK) mlf_raise_status(st);
-  R_SetExternalPtrAddr(ptr, run);
-  UNPROTECT(1);
-  return ptr;
+  return adopt_run(ptr, st, run);
 }
 
 SEXP C_run_id(SEXP ptr) { return Rf_mkString(mlflow_run_id(mlf_run(ptr))); }
