@@ -167,6 +167,148 @@ def java_binding(work, quick):
 
 # ---- report -----------------------------------------------------------------------------------
 
+# ---- a tracking server (issue #6) ------------------------------------------------------------
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class TestServer:
+    """A real `mlflow server` with its default 4 workers (scripts/mlflow-test-server.sh)."""
+
+    def __init__(self, work, name):
+        self.dir = work / name
+        env = dict(os.environ, MLFLOW_TEST_SERVER_WORKERS="4")
+        out = sh([str(ROOT / "scripts" / "mlflow-test-server.sh"), "start", str(self.dir)], env=env,
+                 capture_output=True, text=True).stdout
+        self.url = out.strip().splitlines()[-1]
+
+    def stop(self):
+        subprocess.run([str(ROOT / "scripts" / "mlflow-test-server.sh"), "stop", str(self.dir)], check=False)
+
+
+def lib_rest(work, url, n, rate, concurrency=1, wait=True, tag=""):
+    env = dict(os.environ, LIBMLFLOW_DELIVERY_CONCURRENCY=str(concurrency))
+    cmd = [RELEASE / "mlflow-bench", "rest", "--url", url, "--spool", work / f"spool-{tag}", "--n", n, "--rate", rate]
+    if not wait:
+        cmd.append("--no-wait")
+    out = sh([str(c) for c in cmd], capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def mlflow_rest_sync(url, n):
+    """MlflowClient.log_metric to the server, one call per point (MLflow's synchronous default)."""
+    from mlflow import MlflowClient
+    c = MlflowClient(tracking_uri=url)
+    run_id = c.create_run("0").info.run_id
+    times = []
+    start = time.perf_counter()
+    for i in range(n):
+        t = time.perf_counter()
+        c.log_metric(run_id, "loss", i * 1e-3, timestamp=1_700_000_000_000 + i, step=i)
+        times.append(time.perf_counter() - t)
+    wall = time.perf_counter() - start
+    times.sort()
+    return {"n": n, "per_s": n / wall, "p50_ms": times[n // 2] * 1e3, "p99_ms": times[int(n * 0.99)] * 1e3}
+
+
+def mlflow_rest_async(url, n):
+    """MLflow's asynchronous logging (`synchronous=False`): calls return at once, a background
+    queue batches them; the rate counts until everything was flushed to the server."""
+    code = f"""
+import json, time, mlflow
+mlflow.set_tracking_uri({url!r})
+run = mlflow.start_run()
+times = []
+start = time.perf_counter()
+for i in range({n}):
+    t = time.perf_counter()
+    mlflow.log_metric("loss", i * 1e-3, step=i, timestamp=1_700_000_000_000 + i, synchronous=False)
+    times.append(time.perf_counter() - t)
+mlflow.flush_async_logging()
+wall = time.perf_counter() - start
+mlflow.end_run()
+history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "loss")
+times.sort()
+print(json.dumps({{"n": {n}, "delivered_per_s": {n} / wall, "p50_us": times[{n} // 2] * 1e6,
+                  "p99_us": times[int({n} * 0.99)] * 1e6, "points_on_server": len(history)}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def server_ceiling(url, batches):
+    """What the server takes when fed back-to-back 1000-metric `runs/log-batch` requests over one
+    keep-alive connection (plain HTTP from Python, no client library): the server's own limit."""
+    import requests
+    from mlflow import MlflowClient
+    run_id = MlflowClient(tracking_uri=url).create_run("0").info.run_id
+    session = requests.Session()
+    start = time.perf_counter()
+    for b in range(batches):
+        metrics = [{"key": "loss", "value": i * 0.5, "timestamp": 1_700_000_000_000 + b * 1000 + i, "step": b * 1000 + i}
+                   for i in range(1000)]
+        r = session.post(url + "/api/2.0/mlflow/runs/log-batch", json={"run_id": run_id, "metrics": metrics})
+        r.raise_for_status()
+    return {"batches": batches, "per_s": batches * 1000 / (time.perf_counter() - start)}
+
+
+def rest_bench(work, quick):
+    sys.path.insert(0, str(ROOT / "tests" / "interop"))
+    from fault_proxy import Fault, FaultProxy, FaultRule
+
+    n = 20_000 if quick else 100_000
+    r = {}
+    server = TestServer(work, "server")
+    try:
+        r["server_ceiling"] = server_ceiling(server.url, 5 if quick else 30)
+        r["mlflow_sync"] = mlflow_rest_sync(server.url, 50 if quick else 300)
+        r["mlflow_async"] = mlflow_rest_async(server.url, 2_000 if quick else 20_000)
+        r["lib_delivered"] = lib_rest(work, server.url, n, 1_000_000, tag="delivered")
+        r["lib_delivered_c4"] = lib_rest(work, server.url, n, 1_000_000, concurrency=4, tag="delivered4")
+        r["lib_latency_up"] = lib_rest(work, server.url, n, 50_000, tag="up")
+        port = int(server.url.rsplit(":", 1)[1])
+        with FaultProxy(port) as slow:
+            slow.set_plan(FaultRule(Fault.delay(0.5), every=1))
+            r["lib_latency_slow"] = lib_rest(work, slow.base_url, n, 50_000, wait=False, tag="slow")
+    finally:
+        server.stop()
+    r["lib_latency_down"] = lib_rest(work, f"http://127.0.0.1:{free_port()}", n, 50_000, wait=False, tag="down")
+    return r
+
+
+def rest_rows(rb):
+    sync, asyn, ceil = rb["mlflow_sync"], rb["mlflow_async"], rb["server_ceiling"]
+    d1, d4 = rb["lib_delivered"], rb["lib_delivered_c4"]
+    rows = []
+    for name, key in (("up", "lib_latency_up"), ("slow (every answer +0.5 s)", "lib_latency_slow"),
+                      ("down (nothing listening)", "lib_latency_down")):
+        x = rb[key]
+        rows.append(("REST: log_metric call, server %s, p50 / p99 (%d calls at %d/s)" % (name, x["n"], x["rate_per_s"]),
+                     "%d ns / %d ns" % (x["p50_ns"], x["p99_ns"]),
+                     "MlflowClient.log_metric p50 / p99: %.1f / %.1f ms (server up)" % (sync["p50_ms"], sync["p99_ms"])
+                     if key == "lib_latency_up" else "", "p99 < 50 µs", verdict(x["p99_ns"] < 50_000)))
+    best = max(d1["delivered_per_s"], d4["delivered_per_s"])
+    rows += [
+        ("REST: points delivered to the server per second (%d points, in order)" % d1["n"],
+         "%.0f/s (client CPU %.1f s of %.1f s)" % (d1["delivered_per_s"], d1["client_cpu_s"] or 0, d1["delivered_s"]),
+         "MlflowClient.log_metric: %.0f/s; async logging: %.0f/s" % (sync["per_s"], asyn["delivered_per_s"]),
+         "≥ 100× sync (%.0f×)" % (d1["delivered_per_s"] / sync["per_s"]),
+         verdict(d1["delivered_per_s"] >= 100 * sync["per_s"])),
+        ("… with 4 metric requests in flight (LIBMLFLOW_DELIVERY_CONCURRENCY=4)",
+         "%.0f/s (client CPU %.1f s of %.1f s)" % (d4["delivered_per_s"], d4["client_cpu_s"] or 0, d4["delivered_s"]),
+         "", "≥ 100× sync (%.0f×)" % (d4["delivered_per_s"] / sync["per_s"]),
+         verdict(d4["delivered_per_s"] >= 100 * sync["per_s"])),
+        ("… vs the server's own limit (back-to-back 1000-metric log-batch, plain HTTP)", "%.0f/s" % best,
+         "%.0f/s" % ceil["per_s"], "limited by the server (%.0f%% of it)" % (100 * best / ceil["per_s"]),
+         verdict(best >= 0.7 * ceil["per_s"])),
+    ]
+    return rows
+
+
 def verdict(ok):
     return "yes" if ok else "**no**"
 
@@ -235,6 +377,8 @@ def write_results(r, path, quick):
         ("Java metrics/s, 4 threads on one client (accepted / durable)",
          "%.0f/s / %.0f/s" % (jt.get("accepted_per_s", 0), jt.get("durable_per_s", 0)), "", "", ""),
     ]
+    if "rest" in r:
+        rows += rest_rows(r["rest"])
     same = (s["top100_rows"] == ms["top100_rows"] and s["full_scan_rows"] == ms["full_scan_rows"]
             and s["history_points"] == ms["history_points"])
     lines = [
@@ -272,6 +416,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run, not for RESULTS.md figures)")
     ap.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    ap.add_argument("--only-rest", action="store_true", help="only the tracking-server part; prints JSON, "
+                    "leaves RESULTS.md alone")
     args = ap.parse_args()
     q = args.quick
     import mlflow
@@ -279,6 +425,15 @@ def main():
     bins = build()
     work = Path(tempfile.mkdtemp(prefix="mlflow-bench-"))
     r = {"mlflow_version": mlflow.__version__}
+    if args.only_rest:
+        try:
+            rest = rest_bench(work, q)
+            print(json.dumps(rest, indent=1))
+            for row in rest_rows(rest):
+                print(" | ".join(map(str, row)))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         calls = 30_000 if q else 300_000
         r["latency"] = run_json([bins / "latency", work / "latency.db", calls, 100_000])
@@ -297,6 +452,7 @@ def main():
         r["python_startup"] = python_startup(work, 1 if q else 3)
         r["python_binding"] = python_binding(work, q)
         r["java_binding"] = java_binding(work, q)
+        r["rest"] = rest_bench(work, q)
         for k, v in r.items():
             print(json.dumps({k: v}), flush=True)
         write_results(r, Path(args.output), q)

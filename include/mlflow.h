@@ -105,6 +105,15 @@ typedef enum mlflow_status {
    * Any other internal error.
    */
   MLFLOW_ERR_INTERNAL = 13,
+  /**
+   * The tracking server could not be reached, or kept failing past the retry budget.
+   * Logged data is not lost: it waits in the spool and is delivered when the server is back.
+   */
+  MLFLOW_ERR_UNAVAILABLE = 14,
+  /**
+   * The tracking server refused the credentials (401) or the permission (403).
+   */
+  MLFLOW_ERR_PERMISSION_DENIED = 15,
 } mlflow_status;
 
 /**
@@ -139,12 +148,15 @@ typedef struct mlflow_run mlflow_run;
 /**
  * What closing a client did: items written over its lifetime, dropped (drop policy only),
  * left unwritten at the close deadline, and failed (refused by the store or not writable).
+ * `unsent` (tracking server only): items safe in the spool but not delivered yet — the next
+ * client on the same spool or `mlflow_sync_spool` delivers them; they do not make close fail.
  */
 typedef struct mlflow_close_report {
   uint64_t written;
   uint64_t dropped;
   uint64_t unwritten;
   uint64_t failed;
+  uint64_t unsent;
 } mlflow_close_report;
 
 /**
@@ -171,6 +183,28 @@ typedef struct mlflow_kv {
   const char *value;
   size_t value_len;
 } mlflow_kv;
+
+/**
+ * Counts of what `mlflow_sync_spool` did.
+ */
+typedef struct mlflow_sync_report {
+  /**
+   * Logged items the server took.
+   */
+  uint64_t delivered;
+  /**
+   * Items still in the spool (server unreachable or timeout); a later sync resumes.
+   */
+  uint64_t remaining;
+  /**
+   * Records that belong to processes still running (they deliver them themselves).
+   */
+  uint64_t busy;
+  /**
+   * Items the server refused; set aside in the spool with the reason.
+   */
+  uint64_t failed;
+} mlflow_sync_report;
 
 #ifdef __cplusplus
 extern "C" {
@@ -218,6 +252,19 @@ enum mlflow_status mlflow_options_set_enqueue_timeout_ms(struct mlflow_options *
  */
 enum mlflow_status mlflow_options_set_drop_when_full(struct mlflow_options *options,
                                                      bool drop_when_full);
+
+/**
+ * Tracking server only: the directory of the spool that keeps logged data until the server has
+ * it. NULL restores the default (`LIBMLFLOW_SPOOL_DIR`, else `~/.local/share/libmlflow/spool`).
+ */
+enum mlflow_status mlflow_options_set_spool_dir(struct mlflow_options *options, const char *dir);
+
+/**
+ * Tracking server only: offline mode — never contact the server; runs get local ids and
+ * everything stays in the spool until `mlflow_sync_spool` (or the `libmlflow-sync` program)
+ * uploads it. The default follows `LIBMLFLOW_OFFLINE`.
+ */
+enum mlflow_status mlflow_options_set_offline(struct mlflow_options *options, bool offline);
 
 /**
  * How long closing may take when it happens implicitly (`mlflow_client_free` without close,
@@ -417,6 +464,37 @@ enum mlflow_status mlflow_run_end(const struct mlflow_run *run, int32_t status);
  * be called twice.
  */
 void mlflow_run_free(struct mlflow_run *run);
+
+/**
+ * Uploads a spool to a tracking server, in order, exactly once: `spool` is a spool file or a
+ * directory of them (NULL: the default spool directory, `LIBMLFLOW_SPOOL_DIR` or
+ * `~/.local/share/libmlflow/spool`); `tracking_uri` NULL means `MLFLOW_TRACKING_URI`. Retries
+ * for at most `timeout_ms`. `report` (may be NULL) receives the counts; `out_json` (may be NULL)
+ * the whole report as JSON, including every local run id and its server id (free with
+ * `mlflow_string_free`). Returns MLFLOW_OK when everything was delivered, MLFLOW_ERR_UNAVAILABLE
+ * when items remain, MLFLOW_ERR_WRITE_FAILED when the server refused some.
+ */
+enum mlflow_status mlflow_sync_spool(const char *spool,
+                                     const char *tracking_uri,
+                                     uint64_t timeout_ms,
+                                     struct mlflow_sync_report *report,
+                                     char **out_json,
+                                     size_t *out_len);
+
+/**
+ * The tracking server's id for a run started while the server could not be reached (a local
+ * id). `*out` receives it (free with `mlflow_string_free`); MLFLOW_ERR_NOT_FOUND when the run
+ * is not on the server yet or `run_id` is not a local id of this client's spool.
+ */
+enum mlflow_status mlflow_client_server_run_id(const struct mlflow_client *client,
+                                               const char *run_id,
+                                               char **out,
+                                               size_t *out_len);
+
+/**
+ * Tracking server only: logged items in the spool not yet delivered (0 for sqlite stores).
+ */
+enum mlflow_status mlflow_client_undelivered(const struct mlflow_client *client, uint64_t *out);
 
 /**
  * The message of the last failed libmlflow call on this thread ("" if none failed yet). The

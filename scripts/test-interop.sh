@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --locked -p mlflow-ffi
+# The C library, and the `libmlflow` program (sync of a spool) the spool tests run.
+cargo build --release --locked -p mlflow-ffi -p mlflow-cli
 scripts/setup-venv.sh
 export LIBMLFLOW_PATH="$PWD/target/release/libmlflow.so"
 exec .venv/bin/python -m pytest tests/interop -q -p no:cacheprovider "$@"

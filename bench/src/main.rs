@@ -5,6 +5,9 @@
 //!   mlflow-bench throughput --dir D --n N       durable metrics/s: libmlflow vs raw bulk insert
 //!   mlflow-bench populate   --db F --runs R     R runs (metrics, params, tags) + a 100k-step history
 //!   mlflow-bench search     --db F --reps K     search_runs (filter+order_by top 100, full scan), history
+//!   mlflow-bench rest       --url U --spool D --n N [--rate R]
+//!                                               to a tracking server: log_metric call latency (paced at
+//!                                               R/s) and the rate at which the server received the points
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +22,7 @@ fn main() {
         "throughput" => throughput(&args),
         "populate" => populate(&args),
         "search" => search(&args),
+        "rest" => rest(&args),
         _ => usage(),
     };
     if let Err(e) = result {
@@ -28,7 +32,10 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: mlflow-bench throughput --dir D --n N | populate --db F --runs R | search --db F --reps K");
+    eprintln!(
+        "usage: mlflow-bench throughput --dir D --n N | populate --db F --runs R | search --db F --reps K \
+         | rest --url U --spool D --n N [--rate R] [--no-wait]"
+    );
     std::process::exit(2)
 }
 
@@ -193,4 +200,81 @@ fn search(args: &[String]) -> Result<()> {
                "history_s": median(hist), "history_points": hist_n})
     );
     Ok(())
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Against a tracking server at `--url` (up, slow behind a delaying proxy, or down): N log_metric
+/// calls paced at `--rate`/s, each call timed (what the training loop feels), then — unless
+/// `--no-wait` (server down) — the time until the server has every point (flush waits for the
+/// delivery), giving the rate at which points reached the server.
+fn rest(args: &[String]) -> Result<()> {
+    let url = arg(args, "--url").expect("--url");
+    let spool = arg(args, "--spool").expect("--spool");
+    let n = arg_num(args, "--n", 100_000);
+    let rate = arg_num(args, "--rate", 50_000).max(1) as f64;
+    let wait = !args.iter().any(|a| a == "--no-wait");
+    let client = Client::open(ClientOptions {
+        tracking_uri: Some(url),
+        spool_dir: Some(spool.into()),
+        ..ClientOptions::default()
+    })?;
+    let run = client.start_run(StartRun { run_name: Some("bench-rest".into()), ..Default::default() })?;
+    let mut calls = Vec::with_capacity(n as usize);
+    let start = Instant::now();
+    for i in 0..n {
+        // Paced: a training loop logs between steps; the writer and delivery run meanwhile.
+        let due = start + Duration::from_secs_f64(i as f64 / rate);
+        while Instant::now() < due {
+            std::hint::spin_loop();
+        }
+        let t = Instant::now();
+        run.log_metric("loss", i as f64 * 1e-3, Some(1_700_000_000_000 + i), i)?;
+        calls.push(t.elapsed().as_nanos() as u64);
+    }
+    let logged = start.elapsed();
+    let delivered = if wait {
+        client.flush(Duration::from_secs(600))?;
+        Some(start.elapsed())
+    } else {
+        None
+    };
+    let cpu = process_cpu_seconds();
+    let server_run_id = client.server_run_id(run.run_id())?.unwrap_or_else(|| run.run_id().to_string());
+    run.end(RunStatus::Finished)?;
+    let report = client.close(Duration::from_secs(if wait { 60 } else { 2 }));
+    calls.sort_unstable();
+    println!(
+        "{}",
+        json!({
+            "scenario": "rest",
+            "n": n,
+            "rate_per_s": rate,
+            "p50_ns": percentile(&calls, 0.50),
+            "p99_ns": percentile(&calls, 0.99),
+            "max_ns": calls[calls.len() - 1],
+            "logging_s": logged.as_secs_f64(),
+            "delivered_s": delivered.map(|d| d.as_secs_f64()),
+            "delivered_per_s": delivered.map(|d| n as f64 / d.as_secs_f64()),
+            "run_id": server_run_id,
+            "unsent_at_close": report.unsent,
+            // CPU this process used until everything was delivered: far below the wall time when the
+            // server, not the client, is what limits the delivered rate.
+            "client_cpu_s": cpu,
+            "failed": report.failed,
+        })
+    );
+    Ok(())
+}
+
+/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, 100 ticks/s).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }

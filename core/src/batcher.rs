@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::{RunWrite, SqliteStore, WriteFailure};
+use crate::store::{RunWrite, WriteFailure, WriteSink};
 
 /// What a logging call does when the queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,6 +70,10 @@ pub struct CloseReport {
     /// [`MAX_RECORDED_FAILURES`]; `failed` counts them all).
     pub failures: Vec<WriteFailure>,
     pub failed: u64,
+    /// Tracking server only: items safe in the spool but not delivered when close returned
+    /// (the server could not be reached in time). The next client on the same spool, or the
+    /// sync entry point, delivers them; they are not lost, so they do not make the close unclean.
+    pub unsent: u64,
 }
 
 impl CloseReport {
@@ -137,7 +141,7 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    pub fn start(store: Arc<SqliteStore>, options: BatcherOptions) -> Result<Self> {
+    pub fn start(store: Arc<dyn WriteSink>, options: BatcherOptions) -> Result<Self> {
         install_fork_handler();
         // Unbounded channel, bounded by the `pending` item count: a full-size bounded channel
         // would allocate and touch every slot at start (8 MB for 100k entries).
@@ -371,6 +375,7 @@ impl Batcher {
             unwritten: self.shared.unwritten.load(Ordering::Acquire),
             failures,
             failed,
+            unsent: 0,
         }
     }
 
@@ -399,7 +404,7 @@ fn writer_gone() -> Error {
 
 /// The writer thread's side.
 struct Writer {
-    store: Arc<SqliteStore>,
+    store: Arc<dyn WriteSink>,
     receiver: Receiver<Message>,
     shared: Arc<Shared>,
     max_batch: usize,

@@ -14,8 +14,10 @@ use crate::batcher::{failures_error, Batcher, BatcherOptions, CloseReport, Overf
 use crate::context::RunContext;
 use crate::entities::*;
 use crate::error::{Error, ErrorKind, Result};
+use crate::remote::{Remote, RemoteStart};
 use crate::store::sqlite::CreateRun;
-use crate::store::{RunWrite, SqliteStore, WriteFailure, WriteItem};
+use crate::store::{RunWrite, SqliteStore, TrackingStore, WriteFailure, WriteItem, WriteSink};
+use crate::tracking_uri::StoreKind;
 use crate::util::{absolute, now_ms};
 use crate::{exit, tracking_uri, validation};
 
@@ -25,8 +27,15 @@ pub const PARENT_RUN_ID_TAG: &str = "mlflow.parentRunId";
 /// How a client is opened. `Default` reads the environment like MLflow's client.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// `sqlite:///path`; `None` means `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db`.
+    /// `sqlite:///path` or `http(s)://host:port` of a tracking server; `None` means
+    /// `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db`.
     pub tracking_uri: Option<String>,
+    /// Tracking server only: where the spool of undelivered data lives; `None` means
+    /// `LIBMLFLOW_SPOOL_DIR`, else `~/.local/share/libmlflow/spool` (see `spool::default_spool_dir`).
+    pub spool_dir: Option<std::path::PathBuf>,
+    /// Tracking server only: never contact the server, keep everything in the spool for a later
+    /// sync. `None` means `LIBMLFLOW_OFFLINE` (true/1/yes).
+    pub offline: Option<bool>,
     /// Where new experiments put artifacts; `None` means `./mlruns` made absolute.
     pub artifact_root: Option<String>,
     pub queue_capacity: usize,
@@ -45,6 +54,8 @@ impl Default for ClientOptions {
         let batching = BatcherOptions::default();
         ClientOptions {
             tracking_uri: None,
+            spool_dir: None,
+            offline: None,
             artifact_root: None,
             queue_capacity: batching.capacity,
             enqueue_timeout: batching.enqueue_timeout,
@@ -70,7 +81,9 @@ pub struct StartRun {
 }
 
 pub(crate) struct ClientInner {
-    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) store: Arc<dyn TrackingStore>,
+    /// Set for a tracking server: the spool, its delivery and local run ids.
+    remote: Option<Arc<Remote>>,
     batcher: Batcher,
     context: RunContext,
     tracking_uri: String,
@@ -78,6 +91,35 @@ pub(crate) struct ClientInner {
     /// Runs this client started and has not ended: ended as FINISHED at close/exit, as MLflow
     /// ends an active run at interpreter exit.
     open_runs: Mutex<HashSet<String>>,
+}
+
+/// What a tracking URI opens: the store for calls, the sink for the batching writer, and for a
+/// tracking server the spool side of it.
+struct Backend {
+    store: Arc<dyn TrackingStore>,
+    sink: Arc<dyn WriteSink>,
+    remote: Option<Arc<Remote>>,
+}
+
+impl Backend {
+    fn open(uri: &str, options: &ClientOptions) -> Result<Backend> {
+        Ok(match tracking_uri::classify(uri)? {
+            StoreKind::Sqlite(location) => {
+                let artifact_root = match &options.artifact_root {
+                    Some(r) if !r.is_empty() => r.clone(),
+                    _ => absolute(std::path::Path::new("mlruns")).to_string_lossy().into_owned(),
+                };
+                let sqlite = Arc::new(SqliteStore::open(location, artifact_root)?);
+                Backend { store: sqlite.clone(), sink: sqlite, remote: None }
+            }
+            StoreKind::Rest => {
+                let dir = options.spool_dir.clone().unwrap_or_else(crate::spool::default_spool_dir);
+                let offline = options.offline.unwrap_or_else(|| env_flag("LIBMLFLOW_OFFLINE"));
+                let remote = Arc::new(Remote::open(uri, &dir, offline)?);
+                Backend { store: remote.rest.clone(), sink: remote.sink(), remote: Some(remote) }
+            }
+        })
+    }
 }
 
 /// A thread-safe MLflow client. Cloning shares the same store and writer.
@@ -94,14 +136,9 @@ impl Client {
 
     pub fn open(options: ClientOptions) -> Result<Client> {
         let uri = tracking_uri::resolve(options.tracking_uri.as_deref())?;
-        let location = tracking_uri::sqlite_location(&uri)?;
-        let artifact_root = match &options.artifact_root {
-            Some(r) if !r.is_empty() => r.clone(),
-            _ => absolute(std::path::Path::new("mlruns")).to_string_lossy().into_owned(),
-        };
-        let store = Arc::new(SqliteStore::open(location, artifact_root)?);
+        let Backend { store, sink, remote } = Backend::open(&uri, &options)?;
         let batcher = Batcher::start(
-            store.clone(),
+            sink,
             BatcherOptions {
                 capacity: options.queue_capacity,
                 enqueue_timeout: options.enqueue_timeout,
@@ -112,6 +149,7 @@ impl Client {
         let context = options.context.clone().unwrap_or_else(RunContext::detect);
         let inner = Arc::new(ClientInner {
             store,
+            remote,
             batcher,
             context,
             tracking_uri: uri,
@@ -126,8 +164,45 @@ impl Client {
         &self.inner.tracking_uri
     }
 
-    pub fn store(&self) -> &SqliteStore {
-        &self.inner.store
+    /// The store behind this client (sqlite, or the tracking server's REST API). Calls on it
+    /// bypass the queue and the spool.
+    pub fn store(&self) -> &dyn TrackingStore {
+        &*self.inner.store
+    }
+
+    /// Whether this client talks to a tracking server (and so has a spool).
+    pub fn is_remote(&self) -> bool {
+        self.inner.remote.is_some()
+    }
+
+    /// For a run started while the server could not be reached: the id the server gave it once
+    /// delivered (`None` while it waits in the spool, and for ids that are not local).
+    pub fn server_run_id(&self, run_id: &str) -> Result<Option<String>> {
+        match &self.inner.remote {
+            Some(r) => r.server_run_id(run_id),
+            None => Ok(None),
+        }
+    }
+
+    /// Every run started locally through this client's spool file, with its server id once known.
+    pub fn run_id_mappings(&self) -> Result<Vec<crate::spool::RunIdMapping>> {
+        match &self.inner.remote {
+            Some(r) => r.spool.run_id_mappings(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The spool file of a tracking-server client.
+    pub fn spool_path(&self) -> Option<std::path::PathBuf> {
+        self.inner.remote.as_ref().map(|r| r.spool.path().to_path_buf())
+    }
+
+    /// A run id as the store knows it: a local id of a run created on the server is translated.
+    fn store_run_id(&self, run_id: &str) -> Result<String> {
+        match &self.inner.remote {
+            Some(r) => r.resolve_run_id(run_id),
+            None => Ok(run_id.to_string()),
+        }
     }
 
     // ---- experiments ---------------------------------------------------------------------
@@ -233,6 +308,9 @@ impl Client {
                 return self.resume_run(&run_id);
             }
         }
+        if let Some(remote) = self.inner.remote.clone() {
+            return self.start_remote_run(&remote, req);
+        }
         let experiment_id = match req.experiment_id {
             Some(id) => id,
             None => self.default_experiment_id()?,
@@ -243,11 +321,7 @@ impl Client {
             self.get_run(parent).map_err(|e| e.context("parent run"))?;
             tags.push(RunTag { key: PARENT_RUN_ID_TAG.into(), value: parent.clone() });
         }
-        // The caller's tags override the system tags of the same key.
-        for t in req.tags {
-            tags.retain(|s| s.key != t.key);
-            tags.push(t);
-        }
+        merge_tags(&mut tags, req.tags);
         self.sync()?;
         let run = self.inner.store.create_run(&CreateRun {
             experiment_id,
@@ -257,6 +331,48 @@ impl Client {
             run_name: req.run_name,
         })?;
         Ok(self.active_run(run.info.run_id, true))
+    }
+
+    /// `start_run` on a tracking server: never waits for a server that cannot be reached — the run
+    /// then starts in the spool under a local id (see [`Remote::start_run`]).
+    fn start_remote_run(&self, remote: &Remote, req: StartRun) -> Result<ActiveRun> {
+        self.inner.batcher.check_usable()?;
+        let (experiment_id, experiment_name) = match req.experiment_id {
+            Some(id) => (Some(id), None),
+            None if remote.unreachable() => offline_default_experiment(),
+            None => match self.default_experiment_id() {
+                Ok(id) => (Some(id), None),
+                Err(e) if e.kind() == ErrorKind::Unavailable => offline_default_experiment(),
+                Err(e) => return Err(e),
+            },
+        };
+        let mut tags = self.inner.context.tags();
+        if let Some(parent) = &req.parent_run_id {
+            validation::validate_run_id(parent)?;
+            // A parent that is itself waiting in the spool, or a server that cannot be reached
+            // now, cannot be checked; the server checks nothing either (the tag is just a tag).
+            let local_parent = remote.spool.server_run_id(parent)?.is_some();
+            if !local_parent && !remote.unreachable() {
+                match self.get_run(parent) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == ErrorKind::Unavailable => {}
+                    Err(e) => return Err(e.context("parent run")),
+                }
+            }
+            tags.push(RunTag { key: PARENT_RUN_ID_TAG.into(), value: parent.clone() });
+        }
+        merge_tags(&mut tags, req.tags);
+        // Items queued before this run stay before it in the spool.
+        self.inner.batcher.flush(self.inner.options.flush_timeout)?;
+        let run_id = remote.start_run(RemoteStart {
+            experiment_id,
+            experiment_name,
+            user_id: self.inner.context.user.clone(),
+            run_name: req.run_name,
+            start_time: req.start_time.unwrap_or_else(now_ms),
+            tags,
+        })?;
+        Ok(self.active_run(run_id, true))
     }
 
     /// `MlflowClient.create_run` (and REST `runs/create`): a run with exactly the given tags — no
@@ -274,6 +390,16 @@ impl Client {
             .or_else(|| tags.iter().find(|t| t.key == crate::context::USER_TAG).map(|t| t.value.clone()))
             .unwrap_or_else(|| "unknown".into());
         self.sync()?;
+        if let Some(remote) = &self.inner.remote {
+            return remote.create_run_now(RemoteStart {
+                experiment_id: Some(experiment_id.to_string()),
+                experiment_name: None,
+                user_id,
+                run_name,
+                start_time: start_time.unwrap_or_else(now_ms),
+                tags,
+            });
+        }
         self.inner.store.create_run(&CreateRun {
             experiment_id: experiment_id.to_string(),
             user_id,
@@ -287,7 +413,7 @@ impl Client {
     pub fn resume_run(&self, run_id: &str) -> Result<ActiveRun> {
         validation::validate_run_id(run_id)?;
         self.sync()?;
-        self.inner.store.update_run(run_id, Some(RunStatus::Running), None, None)?;
+        self.inner.store.update_run(&self.store_run_id(run_id)?, Some(RunStatus::Running), None, None)?;
         Ok(self.active_run(run_id.to_string(), true))
     }
 
@@ -295,7 +421,15 @@ impl Client {
     /// at close or exit.
     pub fn attach_run(&self, run_id: &str) -> Result<ActiveRun> {
         validation::validate_run_id(run_id)?;
-        self.get_run(run_id)?;
+        let unverifiable = match &self.inner.remote {
+            // A run waiting in the spool, or a server that cannot be asked now: the data waits
+            // in the spool either way and a wrong id is reported when it is delivered.
+            Some(r) => r.unreachable() || r.spool.server_run_id(run_id)?.is_some(),
+            None => false,
+        };
+        if !unverifiable {
+            self.get_run(run_id)?;
+        }
         Ok(self.active_run(run_id.to_string(), false))
     }
 
@@ -321,15 +455,30 @@ impl Client {
 
     pub fn get_run(&self, run_id: &str) -> Result<Run> {
         self.sync()?;
-        self.inner.store.get_run(run_id)
+        self.inner.store.get_run(&self.store_run_id(run_id)?)
     }
 
     /// Ends a run: waits until everything logged to it is written, then sets status and end time.
-    pub fn end_run(&self, run_id: &str, status: RunStatus, end_time: Option<i64>) -> Result<RunInfo> {
+    /// Returns the ended run's info — or, on a tracking server that cannot be reached now, `None`:
+    /// the end then waits in the spool behind the run's data and is delivered with it.
+    pub fn end_run(&self, run_id: &str, status: RunStatus, end_time: Option<i64>) -> Result<Option<RunInfo>> {
+        let end_time = end_time.unwrap_or_else(now_ms);
+        if let Some(remote) = &self.inner.remote {
+            self.inner.batcher.check_usable()?;
+            let queued = self.inner.batcher.flush(self.inner.options.flush_timeout);
+            remote.end_run(run_id, status, end_time)?;
+            self.forget_open_run(run_id);
+            queued?;
+            return match remote.before_server_call(self.inner.options.flush_timeout) {
+                Ok(()) => Ok(Some(self.inner.store.get_run(&self.store_run_id(run_id)?)?.info)),
+                Err(e) if e.kind() == ErrorKind::Unavailable => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
         let flushed = self.sync();
-        let info = self.inner.store.update_run(run_id, Some(status), Some(end_time.unwrap_or_else(now_ms)), None)?;
+        let info = self.inner.store.update_run(run_id, Some(status), Some(end_time), None)?;
         self.forget_open_run(run_id);
-        flushed.map(|_| info)
+        flushed.map(|_| Some(info))
     }
 
     pub fn update_run(
@@ -340,7 +489,7 @@ impl Client {
         run_name: Option<&str>,
     ) -> Result<RunInfo> {
         self.sync()?;
-        let info = self.inner.store.update_run(run_id, status, end_time, run_name)?;
+        let info = self.inner.store.update_run(&self.store_run_id(run_id)?, status, end_time, run_name)?;
         // A run the caller ended explicitly is no longer this client's to end at close or exit
         // (closing would otherwise overwrite, say, FAILED with FINISHED).
         if status.is_some_and(RunStatus::is_terminal) {
@@ -351,7 +500,7 @@ impl Client {
 
     pub fn delete_run(&self, run_id: &str) -> Result<()> {
         self.sync()?;
-        self.inner.store.delete_run(run_id)?;
+        self.inner.store.delete_run(&self.store_run_id(run_id)?)?;
         // A deleted run is not ended at close or exit: MLflow refuses updates to deleted runs, and
         // close would report that refusal as lost data.
         self.forget_open_run(run_id);
@@ -360,12 +509,12 @@ impl Client {
 
     pub fn restore_run(&self, run_id: &str) -> Result<()> {
         self.sync()?;
-        self.inner.store.restore_run(run_id)
+        self.inner.store.restore_run(&self.store_run_id(run_id)?)
     }
 
     pub fn delete_tag(&self, run_id: &str, key: &str) -> Result<()> {
         self.sync()?;
-        self.inner.store.delete_tag(run_id, key)
+        self.inner.store.delete_tag(&self.store_run_id(run_id)?, key)
     }
 
     pub fn search_runs(
@@ -389,7 +538,7 @@ impl Client {
         page_token: Option<&str>,
     ) -> Result<Page<Metric>> {
         self.sync()?;
-        self.inner.store.get_metric_history(run_id, key, max_results, page_token)
+        self.inner.store.get_metric_history(&self.store_run_id(run_id)?, key, max_results, page_token)
     }
 
     // ---- logging by run id (queued) -------------------------------------------------------
@@ -422,14 +571,25 @@ impl Client {
 
     // ---- lifecycle -----------------------------------------------------------------------
 
-    /// Waits until everything logged so far is durable; reports items that failed.
+    /// Waits until everything logged so far is durable — for a tracking server, delivered to it
+    /// (an `Unavailable` error after `timeout` says what still waits in the spool) — and reports
+    /// items that failed.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
-        self.inner.batcher.flush(timeout)
+        let start = std::time::Instant::now();
+        self.inner.batcher.flush(timeout)?;
+        match &self.inner.remote {
+            Some(r) => r.flush(timeout.saturating_sub(start.elapsed())),
+            None => Ok(()),
+        }
     }
 
-    /// Failures recorded by the writer and not reported yet (the caller takes them).
+    /// Failures recorded by the writer (and the delivery) and not reported yet (the caller takes them).
     pub fn take_write_failures(&self) -> Vec<WriteFailure> {
-        self.inner.batcher.take_failures().0
+        let mut failures = self.inner.batcher.take_failures().0;
+        if let Some(r) = &self.inner.remote {
+            failures.extend(r.take_failures().0);
+        }
+        failures
     }
 
     /// Ends the runs this client started and left open (FINISHED), writes what is queued
@@ -438,19 +598,27 @@ impl Client {
         self.inner.close(timeout)
     }
 
-    /// Queued items not yet written.
+    /// Queued items not yet written (for a tracking server: not yet in the spool).
     pub fn pending_writes(&self) -> u64 {
         self.inner.batcher.pending()
+    }
+
+    /// Tracking server only: logged items in the spool not yet delivered (0 otherwise).
+    pub fn undelivered(&self) -> u64 {
+        self.inner.remote.as_ref().map_or(0, |r| r.spool.pending().1)
     }
 
     /// Makes queued writes durable before a synchronous call (read-your-writes, ordering).
     fn sync(&self) -> Result<()> {
         // Also refuses a forked child: the store's connection is the parent's (README: fork()).
         self.inner.batcher.check_usable()?;
-        if self.inner.batcher.pending() == 0 && !self.inner.batcher.has_failures() {
-            return Ok(());
+        if self.inner.batcher.pending() > 0 || self.inner.batcher.has_failures() {
+            self.inner.batcher.flush(self.inner.options.flush_timeout)?;
         }
-        self.inner.batcher.flush(self.inner.options.flush_timeout)
+        match &self.inner.remote {
+            Some(r) => r.before_server_call(self.inner.options.flush_timeout),
+            None => Ok(()),
+        }
     }
 }
 
@@ -476,13 +644,24 @@ impl ClientInner {
             let _ = self.batcher.flush(timeout);
             for run_id in open {
                 let left = deadline.saturating_duration_since(std::time::Instant::now());
-                if let Err(e) = self.store.end_run_within(&run_id, RunStatus::Finished, now_ms(), left) {
+                let ended = match &self.remote {
+                    Some(r) => r.end_run(&run_id, RunStatus::Finished, now_ms()),
+                    None => self.store.end_run_within(&run_id, RunStatus::Finished, now_ms(), left),
+                };
+                if let Err(e) = ended {
                     report_extra.push(WriteFailure { what: format!("ending run {run_id}"), error: e });
                 }
             }
         }
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let mut report = self.batcher.close(left);
+        if let Some(r) = &self.remote {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            report.unsent = r.close(left);
+            let (failures, failed) = r.take_failures();
+            report.failed += failed;
+            report.failures.extend(failures);
+        }
         report.failed += report_extra.len() as u64;
         report.failures.extend(report_extra);
         report
@@ -579,7 +758,8 @@ impl ActiveRun {
 
     /// Ends the run with `status` after its queued data is written. Reports (as an error) items
     /// logged to any run that failed to write; the run is ended all the same.
-    pub fn end(&self, status: RunStatus) -> Result<RunInfo> {
+    /// `Ok(None)` when the end waits in the spool for an unreachable tracking server (see `Client::end_run`).
+    pub fn end(&self, status: RunStatus) -> Result<Option<RunInfo>> {
         if self.state.ended.swap(true, Ordering::AcqRel) {
             return Err(Error::with_code(
                 ErrorKind::InvalidState,
@@ -630,6 +810,29 @@ fn batch_items(run_id: &Arc<str>, metrics: &[Metric], params: &[Param], tags: &[
         writes.push(RunWrite { run_id: run_id.clone(), item: tag_item(&t.key, &t.value)? });
     }
     Ok(writes)
+}
+
+/// The caller's tags override the system tags of the same key.
+fn merge_tags(tags: &mut Vec<RunTag>, overrides: Vec<RunTag>) {
+    for t in overrides {
+        tags.retain(|s| s.key != t.key);
+        tags.push(t);
+    }
+}
+
+/// The default experiment when the server cannot be asked: `MLFLOW_EXPERIMENT_ID` as given,
+/// else `MLFLOW_EXPERIMENT_NAME` resolved (or created) at delivery, else "0".
+fn offline_default_experiment() -> (Option<String>, Option<String>) {
+    match (env_nonempty("MLFLOW_EXPERIMENT_ID"), env_nonempty("MLFLOW_EXPERIMENT_NAME")) {
+        (Some(id), _) => (Some(id), None),
+        (None, Some(name)) => (None, Some(name)),
+        (None, None) => (Some("0".to_string()), None),
+    }
+}
+
+/// A boolean environment variable as MLflow reads them (`true`/`1`/`yes`, any case).
+fn env_flag(name: &str) -> bool {
+    env_nonempty(name).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
 }
 
 fn env_nonempty(name: &str) -> Option<String> {

@@ -32,6 +32,12 @@ pub enum ErrorKind {
     Closed,
     /// A bug in libmlflow (including a caught panic).
     Internal,
+    /// The tracking server could not be reached or kept failing (connection refused or reset,
+    /// timeouts, MLflow's retryable statuses after the retry budget). Logged data is not lost:
+    /// it waits in the spool.
+    Unavailable,
+    /// The tracking server refused the credentials (401) or the permission (403).
+    PermissionDenied,
 }
 
 impl ErrorKind {
@@ -48,6 +54,8 @@ impl ErrorKind {
             ErrorKind::WriteFailed => "DATA_LOSS",
             ErrorKind::Closed => "INVALID_STATE",
             ErrorKind::Internal => "INTERNAL_ERROR",
+            ErrorKind::Unavailable => "TEMPORARILY_UNAVAILABLE",
+            ErrorKind::PermissionDenied => "PERMISSION_DENIED",
         }
     }
 }

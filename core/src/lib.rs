@@ -8,7 +8,9 @@ pub mod error;
 mod exit;
 pub mod json_api;
 pub mod names;
+mod remote;
 pub mod search;
+pub mod spool;
 
 pub use entities::*;
 pub use error::{Error, ErrorKind, Result};

@@ -18,21 +18,28 @@ pub fn resolve(explicit: Option<&str>) -> Result<String> {
     Ok(uri)
 }
 
-/// The sqlite file behind a tracking URI, or a clear error for schemes this build cannot use.
-pub fn sqlite_location(uri: &str) -> Result<DbLocation> {
+/// Which kind of store a tracking URI names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreKind {
+    /// MLflow's sqlite database, written directly.
+    Sqlite(DbLocation),
+    /// A tracking server (`http://` / `https://`), over REST.
+    Rest,
+}
+
+/// The store behind a tracking URI, or a clear error for schemes libmlflow cannot use.
+pub fn classify(uri: &str) -> Result<StoreKind> {
     let scheme = uri.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
-        Some("sqlite") => parse_sqlite_uri(uri),
-        Some("http") | Some("https") => Err(Error::invalid(format!(
-            "tracking URI '{uri}': the REST tracking server is not supported by this version of libmlflow yet; \
-             use sqlite:///path/to/mlflow.db"
-        ))),
+        Some("sqlite") => parse_sqlite_uri(uri).map(StoreKind::Sqlite),
+        Some("http") | Some("https") => Ok(StoreKind::Rest),
         Some("file") | None => Err(Error::invalid(format!(
             "tracking URI '{uri}': MLflow's file store is deprecated and not supported; \
-             use sqlite:///path/to/mlflow.db (MLflow 3's default)"
+             use sqlite:///path/to/mlflow.db (MLflow 3's default) or http(s)://host:port of a tracking server"
         ))),
         Some(other) => Err(Error::invalid(format!(
-            "tracking URI '{uri}': scheme '{other}' is not supported; use sqlite:///path/to/mlflow.db"
+            "tracking URI '{uri}': scheme '{other}' is not supported; use sqlite:///path/to/mlflow.db or \
+             http(s)://host:port of a tracking server"
         ))),
     }
 }

@@ -61,7 +61,7 @@ fn run_logging_round_trip() {
     run.log_metric("nan", f64::NAN, Some(5), 0).unwrap();
     run.log_metric("inf", f64::INFINITY, Some(5), 0).unwrap();
     run.log_metric("ninf", f64::NEG_INFINITY, Some(5), 0).unwrap();
-    let info = run.end(RunStatus::Finished).unwrap();
+    let info = run.end(RunStatus::Finished).unwrap().expect("a sqlite store ends runs at once");
     assert_eq!(info.status, RunStatus::Finished);
     assert!(info.end_time.is_some());
 

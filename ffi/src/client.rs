@@ -25,6 +25,8 @@ pub struct mlflow_client {
 
 /// What closing a client did: items written over its lifetime, dropped (drop policy only),
 /// left unwritten at the close deadline, and failed (refused by the store or not writable).
+/// `unsent` (tracking server only): items safe in the spool but not delivered yet — the next
+/// client on the same spool or `mlflow_sync_spool` delivers them; they do not make close fail.
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]
 pub struct mlflow_close_report {
@@ -32,6 +34,7 @@ pub struct mlflow_close_report {
     pub dropped: u64,
     pub unwritten: u64,
     pub failed: u64,
+    pub unsent: u64,
 }
 
 /// New options with the defaults (environment-driven tracking URI, blocking backpressure).
@@ -120,6 +123,27 @@ pub extern "C" fn mlflow_options_set_drop_when_full(
     })
 }
 
+/// Tracking server only: the directory of the spool that keeps logged data until the server has
+/// it. NULL restores the default (`LIBMLFLOW_SPOOL_DIR`, else `~/.local/share/libmlflow/spool`).
+#[no_mangle]
+pub extern "C" fn mlflow_options_set_spool_dir(options: *mut mlflow_options, dir: *const c_char) -> mlflow_status {
+    with_options(options, |o| {
+        o.spool_dir = opt_str_arg(dir, "dir")?.map(std::path::PathBuf::from);
+        Ok(())
+    })
+}
+
+/// Tracking server only: offline mode — never contact the server; runs get local ids and
+/// everything stays in the spool until `mlflow_sync_spool` (or the `libmlflow-sync` program)
+/// uploads it. The default follows `LIBMLFLOW_OFFLINE`.
+#[no_mangle]
+pub extern "C" fn mlflow_options_set_offline(options: *mut mlflow_options, offline: bool) -> mlflow_status {
+    with_options(options, |o| {
+        o.offline = Some(offline);
+        Ok(())
+    })
+}
+
 /// How long closing may take when it happens implicitly (`mlflow_client_free` without close,
 /// process exit); default 30000 ms.
 #[no_mangle]
@@ -190,6 +214,7 @@ pub extern "C" fn mlflow_client_close(
                 dropped: r.dropped,
                 unwritten: r.unwritten,
                 failed: r.failed,
+                unsent: r.unsent,
             };
             // SAFETY: non-NULL, caller-provided storage.
             unsafe { report.write(counts) };
@@ -207,7 +232,7 @@ pub extern "C" fn mlflow_client_close(
 pub extern "C" fn mlflow_client_free(client: *mut mlflow_client) {
     if !client.is_null() {
         // SAFETY: came from mlflow_client_open and is freed once.
-        let _ = std::panic::catch_unwind(|| drop(unsafe { Box::from_raw(client) }));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(client) })));
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod boundary;
 pub mod client;
 pub mod run;
+pub mod spool;
 pub mod status;
 pub mod strings;
 pub mod version;

@@ -302,6 +302,6 @@ pub extern "C" fn mlflow_run_end(run: *const mlflow_run, status: i32) -> mlflow_
 pub extern "C" fn mlflow_run_free(run: *mut mlflow_run) {
     if !run.is_null() {
         // SAFETY: came from a start/resume/attach call and is freed once.
-        let _ = std::panic::catch_unwind(|| drop(unsafe { Box::from_raw(run) }));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(run) })));
     }
 }

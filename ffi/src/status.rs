@@ -40,6 +40,11 @@ pub enum mlflow_status {
     MLFLOW_ERR_PANIC = 12,
     /// Any other internal error.
     MLFLOW_ERR_INTERNAL = 13,
+    /// The tracking server could not be reached, or kept failing past the retry budget.
+    /// Logged data is not lost: it waits in the spool and is delivered when the server is back.
+    MLFLOW_ERR_UNAVAILABLE = 14,
+    /// The tracking server refused the credentials (401) or the permission (403).
+    MLFLOW_ERR_PERMISSION_DENIED = 15,
 }
 
 pub use mlflow_status::*;
@@ -56,6 +61,8 @@ pub fn status_of(kind: ErrorKind) -> mlflow_status {
         ErrorKind::QueueFull => MLFLOW_ERR_QUEUE_FULL,
         ErrorKind::WriteFailed => MLFLOW_ERR_WRITE_FAILED,
         ErrorKind::Closed => MLFLOW_ERR_CLOSED,
+        ErrorKind::Unavailable => MLFLOW_ERR_UNAVAILABLE,
+        ErrorKind::PermissionDenied => MLFLOW_ERR_PERMISSION_DENIED,
         _ => MLFLOW_ERR_INTERNAL,
     }
 }
@@ -115,6 +122,8 @@ pub extern "C" fn mlflow_status_name(status: i32) -> *const c_char {
         11 => b"MLFLOW_ERR_INVALID_UTF8\0",
         12 => b"MLFLOW_ERR_PANIC\0",
         13 => b"MLFLOW_ERR_INTERNAL\0",
+        14 => b"MLFLOW_ERR_UNAVAILABLE\0",
+        15 => b"MLFLOW_ERR_PERMISSION_DENIED\0",
         _ => b"MLFLOW_ERR_UNKNOWN_STATUS\0",
     };
     name.as_ptr().cast()

@@ -125,8 +125,11 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_runEnd<'l>(
 ) -> JObject<'l> {
     env.with_env(|env| -> Result<_, Failure> {
         let status = RunStatus::parse(&string(env, &status, "status")?)?;
-        let info = run(handle)?.end(status)?;
-        object(env, &info)
+        // None: the end waits in the spool for an unreachable tracking server (Java gets null).
+        match run(handle)?.end(status)? {
+            Some(info) => object(env, &info),
+            None => Ok(JObject::null()),
+        }
     })
     .resolve::<ThrowJava>()
 }

@@ -141,7 +141,11 @@ public final class ActiveRun implements AutoCloseable {
     return endRun(RunStatus.FINISHED);
   }
 
-  /** Ends the run with {@code status} once its data is written, and releases the handle. */
+  /**
+   * Ends the run with {@code status} once its data is written, and releases the handle. Returns the
+   * ended run's info, or {@code null} when logging to a tracking server that cannot be reached now:
+   * the end then waits in the spool behind the run's data and is delivered with it.
+   */
   public RunInfo endRun(RunStatus status) {
     notNull(status, "status");
     long address = handle.detach();

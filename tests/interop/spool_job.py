@@ -1,0 +1,98 @@
+"""A training job in its own process, logging through libmlflow's C ABI, for the spool tests:
+runs as a subprocess so a test can SIGKILL it mid-run, or let it exit with data still spooled.
+
+    python spool_job.py log --metrics N [--name NAME] [--no-end] [--hold]
+        Opens a client (MLFLOW_TRACKING_URI, LIBMLFLOW_SPOOL_DIR, LIBMLFLOW_OFFLINE from the
+        environment), starts a run, logs a param, a tag and N metric points (step i, value i/2),
+        ends it FINISHED (unless --no-end), closes, and prints one JSON line:
+        {"run_id", "close": {written, dropped, unwritten, failed, unsent}, "undelivered"}.
+        With --hold it prints {"run_id", "held": true} after flushing the queue into the spool
+        and then sleeps until killed (what a crashed job leaves behind).
+    python spool_job.py open
+        Only opens a client; prints {"status": name, "message": ...} (a refused spool, say).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import libmlflow_c  # noqa: E402
+
+
+class CloseReport(ctypes.Structure):
+    # mlflow_close_report in include/mlflow.h
+    _fields_ = [(name, ctypes.c_uint64) for name in ("written", "dropped", "unwritten", "failed", "unsent")]
+
+
+def _open(library: libmlflow_c.Library):
+    import os
+
+    return library.open_client(os.environ["MLFLOW_TRACKING_URI"], source_name=str(Path(__file__).resolve()))
+
+
+def log(args: list[str]) -> None:
+    metrics = int(args[args.index("--metrics") + 1]) if "--metrics" in args else 100
+    name = args[args.index("--name") + 1] if "--name" in args else "spooled"
+    library = libmlflow_c.load()
+    lib = library.lib
+    client = _open(library)
+    run = client.start_run(None, run_name=name)
+    run.log_param("lr", "0.01")
+    run.set_tag("phase", "train")
+    for step in range(metrics):
+        run.log_metric("loss", step / 2, 1_700_000_000_000 + step, step)
+    run_id = run.run_id if hasattr(run, "run_id") else None
+    if "--hold" in args:
+        lib.mlflow_client_flush(client._handle, 30_000)  # queue -> spool (delivery may fail: fine)
+        print(json.dumps({"run_id": run_id, "held": True}), flush=True)
+        while True:
+            time.sleep(3600)
+    if "--no-end" not in args:
+        run.end("FINISHED")
+    report = CloseReport()
+    # This job's own declaration: the 5-field report of the current header.
+    lib.mlflow_client_close.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.POINTER(CloseReport)]
+    status = lib.mlflow_client_close(client._handle, 20_000, ctypes.byref(report))
+    undelivered = ctypes.c_uint64()
+    lib.mlflow_client_undelivered.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64)]
+    lib.mlflow_client_undelivered(client._handle, ctypes.byref(undelivered))
+    print(
+        json.dumps(
+            {
+                "run_id": run_id,
+                "close_status": lib.mlflow_status_name(status).decode(),
+                "close": {name: getattr(report, name) for name, _ in CloseReport._fields_},
+                "undelivered": undelivered.value,
+            }
+        ),
+        flush=True,
+    )
+    run.free()
+    client.free()
+
+
+def open_only() -> None:
+    library = libmlflow_c.load()
+    try:
+        client = _open(library)
+    except libmlflow_c.LibmlflowError as e:
+        print(json.dumps({"status": e.status_name, "message": e.message}), flush=True)
+        return
+    print(json.dumps({"status": "MLFLOW_OK", "message": ""}), flush=True)
+    client.free()
+
+
+if __name__ == "__main__":
+    command, rest = sys.argv[1], sys.argv[2:]
+    if command == "log":
+        log(rest)
+    elif command == "open":
+        open_only()
+    else:
+        raise SystemExit(f"unknown command {command}")
