@@ -21,6 +21,12 @@ DEFAULT_LIBRARY = REPO_ROOT / "target" / "release" / "libmlflow.so"
 MLFLOW_OK = 0
 MLFLOW_ERR_INVALID_ARGUMENT = 1
 MLFLOW_ERR_NOT_FOUND = 2
+MLFLOW_ERR_ALREADY_EXISTS = 3
+MLFLOW_ERR_INVALID_STATE = 4
+MLFLOW_ERR_WRITE_FAILED = 8
+MLFLOW_ERR_INTERNAL = 13
+MLFLOW_ERR_UNAVAILABLE = 14
+MLFLOW_ERR_PERMISSION_DENIED = 15
 
 # mlflow_run_status values: MLflow's RunStatus numbering.
 RUN_STATUS = {"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
@@ -50,6 +56,9 @@ class _CloseReport(ctypes.Structure):
         ("dropped", ctypes.c_uint64),
         ("unwritten", ctypes.c_uint64),
         ("failed", ctypes.c_uint64),
+        # Tracking server only: items left in the spool. A library built before this field
+        # existed writes the four above and leaves it 0 (ctypes zero-fills the struct).
+        ("unsent", ctypes.c_uint64),
     ]
 
 
@@ -145,6 +154,26 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
         function = getattr(lib, name)
         function.argtypes = argtypes
         function.restype = restype
+    # Newer entry points, declared when the library has them (tests using them fail clearly if not).
+    optional: dict[str, tuple[list[Any], Any]] = {
+        "mlflow_client_resume_run": ([_OPAQUE, ctypes.c_char_p, ctypes.POINTER(_OPAQUE)], _STATUS),
+        "mlflow_run_log_metric_n": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_double, ctypes.c_int64, ctypes.c_int64],
+            _STATUS,
+        ),
+        "mlflow_run_log_param": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
+        "mlflow_run_set_tag": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
+        "mlflow_client_undelivered": ([_OPAQUE, ctypes.POINTER(ctypes.c_uint64)], _STATUS),
+        "mlflow_client_server_run_id": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+            _STATUS,
+        ),
+    }
+    for name, (argtypes, restype) in optional.items():
+        function = getattr(lib, name, None)
+        if function is not None:
+            function.argtypes = argtypes
+            function.restype = restype
     return lib
 
 
@@ -166,6 +195,14 @@ class Library:
 
     def version(self) -> str:
         return self.lib.mlflow_version().decode()
+
+    def set_environment(self, environment: dict[str, str | None]) -> None:
+        """Sets (None: unsets) process environment variables, which libmlflow reads at client open."""
+        for name, value in environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     def check(self, function: str, status: int) -> None:
         if status != MLFLOW_OK:
@@ -283,6 +320,34 @@ class Client:
         )
         return Run(self._library, handle)
 
+    def resume_run(self, run_id: str) -> "Run":
+        """mlflow_client_resume_run: the run back to RUNNING, with a handle that ends it."""
+        handle = _OPAQUE()
+        self._library.check(
+            "mlflow_client_resume_run",
+            self._lib.mlflow_client_resume_run(self._handle, _utf8(run_id), ctypes.byref(handle)),
+        )
+        return Run(self._library, handle)
+
+    def undelivered(self) -> int:
+        """mlflow_client_undelivered: logged items in the spool not yet at the tracking server."""
+        out = ctypes.c_uint64()
+        self._library.check(
+            "mlflow_client_undelivered", self._lib.mlflow_client_undelivered(self._handle, ctypes.byref(out))
+        )
+        return out.value
+
+    def server_run_id(self, run_id: str) -> str:
+        """mlflow_client_server_run_id: the server's id of a run started with a local id
+        (LibmlflowError MLFLOW_ERR_NOT_FOUND when `run_id` is not a local id, or not delivered)."""
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self._lib.mlflow_client_server_run_id(
+            self._handle, _utf8(run_id), ctypes.byref(out), ctypes.byref(out_len)
+        )
+        self._library.check("mlflow_client_server_run_id", status)
+        return self._library.take_string(out, out_len.value)
+
     def attach_run(self, run_id: str) -> "Run":
         handle = _OPAQUE()
         self._library.check(
@@ -290,6 +355,51 @@ class Client:
             self._lib.mlflow_client_attach_run(self._handle, _utf8(run_id), ctypes.byref(handle)),
         )
         return Run(self._library, handle)
+
+    def log_series_from_threads(
+        self,
+        series: Sequence[tuple[str, str, int, int]],
+        timestamp0: int,
+        chunk: int = 0,
+        pause_s: float = 0.0,
+    ) -> dict[str, Any]:
+        """Concurrent logging, one thread per series (run_id, key, first_step, count): each thread
+        attaches to its run, logs a param and a tag named after its key, then `count` points with
+        mlflow_run_log_metric (step s, value s/4, timestamp timestamp0 + s), pausing `pause_s` after
+        every `chunk` points to spread the logging over time. ctypes releases the GIL around each C
+        call, so the threads call libmlflow concurrently. Returns the seconds taken and the slowest
+        single log_metric call; raises the first error a thread met."""
+        import threading
+        import time
+
+        errors: list[BaseException] = []
+        slowest = [0.0] * len(series)
+
+        def log(index: int, run_id: str, key: str, first: int, count: int) -> None:
+            try:
+                with self.attach_run(run_id) as run:
+                    run.log_param(f"{key}.param", f"{key}-{first}")
+                    run.set_tag(f"{key}.tag", f"{key}-{count}")
+                    for step in range(first, first + count):
+                        started = time.perf_counter()
+                        run.log_metric(key, step / 4, timestamp0 + step, step)
+                        slowest[index] = max(slowest[index], time.perf_counter() - started)
+                        if chunk and pause_s and (step - first + 1) % chunk == 0:
+                            time.sleep(pause_s)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller
+                errors.append(e)
+
+        threads = [
+            threading.Thread(target=log, args=(i, *entry), name=f"log-{entry[1]}") for i, entry in enumerate(series)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return {"seconds": time.monotonic() - started, "slowest_call_s": max(slowest, default=0.0)}
 
     def flush(self, timeout_ms: int = 30_000) -> None:
         self._library.check("mlflow_client_flush", self._lib.mlflow_client_flush(self._handle, timeout_ms))
@@ -327,6 +437,24 @@ class Run:
             "mlflow_run_log_metric",
             self._lib.mlflow_run_log_metric(self._handle, _utf8(key), value, timestamp_ms, step),
         )
+
+    def log_metric_n(self, key: str, value: float, timestamp_ms: int = TIMESTAMP_NOW, step: int = 0) -> None:
+        """mlflow_run_log_metric_n: the key passed with its byte length (not NUL-terminated)."""
+        k = key.encode()
+        self._library.check(
+            "mlflow_run_log_metric_n",
+            self._lib.mlflow_run_log_metric_n(self._handle, k, len(k), value, timestamp_ms, step),
+        )
+
+    def log_param_cstr(self, key: str, value: str) -> None:
+        """mlflow_run_log_param: NUL-terminated key and value."""
+        status = self._lib.mlflow_run_log_param(self._handle, _utf8(key), _utf8(value))
+        self._library.check("mlflow_run_log_param", status)
+
+    def set_tag_cstr(self, key: str, value: str) -> None:
+        """mlflow_run_set_tag: NUL-terminated key and value."""
+        status = self._lib.mlflow_run_set_tag(self._handle, _utf8(key), _utf8(value))
+        self._library.check("mlflow_run_set_tag", status)
 
     def log_param(self, key: str, value: str) -> None:
         k, v = key.encode(), value.encode()

@@ -20,8 +20,13 @@ import libmlflow_c
 REPLY_TIMEOUT_S = 300.0
 
 
-def _serve(connection, library_path: str | None) -> None:
+def _serve(connection, library_path: str | None, environment: dict[str, str | None] | None = None) -> None:
     """The worker: owns the libmlflow objects, runs one call per request."""
+    for name, value in (environment or {}).items():  # before libmlflow reads any of it; None unsets
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     library = libmlflow_c.load(library_path)
     objects: dict[int, Any] = {}
     next_id = 0
@@ -54,14 +59,16 @@ def _serve(connection, library_path: str | None) -> None:
 
 
 class LibmlflowProcess:
-    """Starts the worker; `open_client` returns a proxy of `libmlflow_c.Client`."""
+    """Starts the worker; `open_client` returns a proxy of `libmlflow_c.Client`. `environment`
+    sets (or with None unsets) variables in the worker only, e.g. MLFLOW_TRACKING_PASSWORD for
+    one test, without touching the test process or other workers."""
 
-    def __init__(self, library_path: str | None = None):
+    def __init__(self, library_path: str | None = None, environment: dict[str, str | None] | None = None):
         context = multiprocessing.get_context("spawn")  # no fork of a process holding sqlite state
         self._connection, child = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(child, library_path or os.environ.get("LIBMLFLOW_PATH")),
+            args=(child, library_path or os.environ.get("LIBMLFLOW_PATH"), environment),
             name="libmlflow-worker",
             daemon=True,
         )
@@ -85,6 +92,13 @@ class LibmlflowProcess:
 
     def version(self) -> str:
         return self.call(0, "version")
+
+    def set_environment(self, environment: dict[str, str | None]) -> None:
+        """Changes the worker's environment (read by libmlflow when a client opens)."""
+        self.call(0, "set_environment", environment)
+
+    def is_alive(self) -> bool:
+        return self._process.is_alive()
 
     def stop(self) -> None:
         """Ends the worker: libmlflow's exit handling closes what is still open."""
@@ -133,3 +147,28 @@ class RunProxy(_Proxy):
     def __init__(self, worker: LibmlflowProcess, object_id: int, run_id: str):
         super().__init__(worker, object_id)
         self.run_id = run_id
+
+
+def rest_environment(spool_dir, **overrides: str | None) -> dict[str, str | None]:
+    """A worker environment for a tracking-server client: its own spool directory (never the
+    user's), MLflow's retry policy with short backoffs so fault tests take seconds, and no
+    tracking settings inherited from whoever runs the tests (credentials, TLS, offline mode)."""
+    environment: dict[str, str | None] = {
+        "LIBMLFLOW_SPOOL_DIR": str(spool_dir),
+        # ~/.mlflow/credentials of whoever runs the tests must not add credentials.
+        "HOME": os.path.join(os.path.dirname(os.path.abspath(spool_dir)), "home"),
+        "LIBMLFLOW_OFFLINE": None,
+        "MLFLOW_TRACKING_URI": None,
+        "MLFLOW_TRACKING_USERNAME": None,
+        "MLFLOW_TRACKING_PASSWORD": None,
+        "MLFLOW_TRACKING_TOKEN": None,
+        "MLFLOW_TRACKING_SERVER_CERT_PATH": None,
+        "MLFLOW_TRACKING_CLIENT_CERT_PATH": None,
+        "MLFLOW_TRACKING_INSECURE_TLS": None,
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "7",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.2",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+    }
+    environment.update(overrides)
+    return environment

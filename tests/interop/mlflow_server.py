@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -30,8 +31,26 @@ def free_port() -> int:
 
 
 class MlflowServer:
-    def __init__(self, backend_uri: str, artifact_root: Path, log_path: Path):
-        self.port = free_port()
+    """`port` (default: a free one) lets a test restart a server on the port its clients know;
+    `app_name` (e.g. "basic-auth"), `extra_args` and `extra_env` go to `mlflow server`."""
+
+    def __init__(
+        self,
+        backend_uri: str,
+        artifact_root: Path,
+        log_path: Path,
+        *,
+        port: int | None = None,
+        app_name: str | None = None,
+        extra_args: tuple[str, ...] = (),
+        extra_env: dict[str, str | None] | None = None,
+    ):
+        self.backend_uri = backend_uri
+        self.artifact_root = artifact_root
+        self.app_name = app_name
+        self.extra_args = tuple(extra_args)
+        self.extra_env = dict(extra_env or {})
+        self.port = port if port is not None else free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         mlflow_cli = Path(sys.executable).with_name("mlflow")
@@ -49,9 +68,17 @@ class MlflowServer:
             "--workers",
             "1",
         ]
+        if app_name is not None:
+            command += ["--app-name", app_name]
+        command += list(self.extra_args)
         # Job workers are not needed for tracking and would add processes.
         env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
-        self._log = open(log_path, "wb")
+        for name, value in self.extra_env.items():  # None: unset the variable
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        self._log = open(log_path, "ab")
         self.process = subprocess.Popen(
             command,
             stdout=self._log,
@@ -60,6 +87,31 @@ class MlflowServer:
             cwd=artifact_root.parent,
             start_new_session=True,
         )
+
+    def restarted(self) -> "MlflowServer":
+        """A new server with this one's configuration on the same port (stop or kill this one first).
+        Its output goes to the same log, after this one's."""
+        return MlflowServer(
+            self.backend_uri,
+            self.artifact_root,
+            self.log_path,
+            port=self.port,
+            app_name=self.app_name,
+            extra_args=self.extra_args,
+            extra_env=self.extra_env,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group, as a crash or an OOM kill would: no graceful shutdown."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=STOP_GRACE_S)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while _group_alive(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._log.close()
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -134,3 +186,41 @@ def _group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
+
+
+# ---- basic auth ----------------------------------------------------------------------------
+
+
+def basic_auth_server(root: Path, admin_username: str, admin_password: str) -> MlflowServer:
+    """`mlflow server --app-name basic-auth` over a fresh sqlite store under `root`, its users in
+    `root/auth.db`. MLflow reads the auth settings from the INI file MLFLOW_AUTH_CONFIG_PATH
+    names (default: the basic_auth.ini inside the package, whose `database_uri` is relative to the
+    server's working directory); it ships no admin password and creates `admin_username` with
+    `admin_password` the first time it starts on an empty user store. `default_permission` is
+    READ, as shipped: any user may read, only the admin (or granted users) may write. The app
+    needs Flask-WTF (MLflow's `auth` extra, pinned in scripts/requirements-dev.txt)."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / "basic_auth.ini"
+    config.write_text(
+        "[mlflow]\n"
+        "default_permission = READ\n"
+        f"database_uri = sqlite:///{root / 'auth.db'}\n"
+        f"admin_username = {admin_username}\n"
+        f"admin_password = {admin_password}\n"
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
+    )
+    config.chmod(0o600)
+    return MlflowServer(
+        f"sqlite:///{root / 'mlflow.db'}",
+        root / "artifacts",
+        root / "server.log",
+        app_name="basic-auth",
+        # MLFLOW_AUTH_ADMIN_* would win over the file even when empty: make sure they are unset.
+        extra_env={
+            "MLFLOW_AUTH_CONFIG_PATH": str(config),
+            # The auth app refuses to start without a static key for its CSRF protection (UI forms).
+            "MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(32),
+            "MLFLOW_AUTH_ADMIN_USERNAME": None,
+            "MLFLOW_AUTH_ADMIN_PASSWORD": None,
+        },
+    )

@@ -246,11 +246,16 @@ impl Courier {
                 }
             }
             // Credentials are the client's problem, not the record's: keep it and wait for a fix
-            // (a new client with the right credentials, or the sync entry point, delivers it).
-            // The same for answers that are not MLflow's (a proxy's HTML page, a wrong URL): the
-            // records are fine, the server side is not; setting them aside would empty the spool.
-            FailureClass::Fatal if matches!(f.error.kind(), ErrorKind::PermissionDenied | ErrorKind::Internal) => {
+            // (a new client with the right credentials, or the sync entry point, delivers it);
+            // slowly, not to hammer an authentication service with bad credentials.
+            FailureClass::Fatal if f.error.kind() == ErrorKind::PermissionDenied => {
                 Outcome::Retry { after: Some(Duration::from_secs(30)), error: f.error, server_down: true }
+            }
+            // An answer that is not MLflow's (a proxy's HTML page during a restart, a wrong URL):
+            // the records are fine, the server side is not; setting them aside would empty the
+            // spool. Retried like an unreachable server.
+            FailureClass::Fatal if f.error.kind() == ErrorKind::Internal => {
+                Outcome::Retry { after: None, error: f.error, server_down: true }
             }
             FailureClass::Fatal => Outcome::SetAside(f.error),
         })

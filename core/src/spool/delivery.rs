@@ -24,8 +24,10 @@ const GROUP_LOOKAHEAD: usize = 256;
 /// How often a waiting loop looks for records of crashed processes to adopt.
 const ADOPT_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Connection failures in a row after which a closing client stops trying (see `run`).
-const CLOSE_GIVE_UP_AFTER: u32 = 3;
+/// How long the server must have been unreachable without a single success in between before a
+/// closing client stops trying (see `run`). A flaky server (a reset now and then) never gets
+/// there; a dead one costs the program's exit this much at most.
+const CLOSE_GIVE_UP_AFTER: Duration = Duration::from_secs(3);
 
 /// Backoff after connection failures: quick at first (a restarting server is back in seconds),
 /// capped low so delivery resumes within ~2 s of the server's return.
@@ -53,6 +55,8 @@ struct State {
     woken: bool,
     /// The server could not be reached at the last attempt.
     server_down: bool,
+    /// Since when the server has been unreachable with no success in between.
+    down_since: Option<Instant>,
     last_error: Option<Error>,
     failures: Vec<WriteFailure>,
     failure_count: u64,
@@ -161,6 +165,7 @@ impl Shared {
                 *connection_failures = 0;
                 let mut s = self.state();
                 s.server_down = false;
+                s.down_since = None;
                 s.last_error = None;
                 s.delivered_items += group.iter().map(|r| r.items).sum::<u64>().saturating_sub(refused_count);
                 Duration::ZERO
@@ -185,6 +190,9 @@ impl Shared {
                 };
                 let mut s = self.state();
                 s.server_down = server_down;
+                if server_down {
+                    s.down_since.get_or_insert_with(Instant::now);
+                }
                 s.last_error = Some(error);
                 wait
             }
@@ -346,10 +354,11 @@ fn run(shared: &Shared) {
         if wait.is_zero() {
             continue;
         }
-        // Closing with the server unreachable for several attempts in a row (~1 s): stop now.
-        // The records are safe in the spool; waiting out the close timeout would only hold up
-        // the end of the program (process exit closes clients too).
-        if stop_at.is_some() && connection_failures >= CLOSE_GIVE_UP_AFTER && shared.state().server_down {
+        // Closing with the server unreachable for a while and no success since: stop now. The
+        // records are safe in the spool; waiting out the close timeout would only hold up the end
+        // of the program (process exit closes clients too).
+        let unreachable_for = shared.state().down_since.map(|t| t.elapsed());
+        if stop_at.is_some() && unreachable_for.is_some_and(|d| d >= CLOSE_GIVE_UP_AFTER) {
             break;
         }
         let until = Instant::now() + wait;
