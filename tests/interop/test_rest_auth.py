@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,25 +19,21 @@ from conftest import SOURCE_NAME
 from libmlflow_c import MLFLOW_ERR_PERMISSION_DENIED, LibmlflowError
 from libmlflow_process import LibmlflowProcess, rest_environment
 from mlflow_server import basic_auth_server
+from rest_helpers import assert_small_run, log_small_run, running_server, worker_factory
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "adm-" + secrets.token_urlsafe(18)
 READER = "reader"
 READER_PASSWORD = "rdr-" + secrets.token_urlsafe(18)
 WRONG_PASSWORD = "wrong-" + secrets.token_urlsafe(18)
-T0 = 1_700_000_000_000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("basic-auth")
-    server = basic_auth_server(root, ADMIN, ADMIN_PASSWORD)
-    try:
-        print(f"basic-auth mlflow server healthy after {server.wait_healthy():.1f} s", file=sys.stderr)
+    with running_server(root, basic_auth_server(root, ADMIN, ADMIN_PASSWORD)) as server:
         _admin_post(server, "users/create", {"username": READER, "password": READER_PASSWORD})
         yield server
-    finally:
-        server.stop()
 
 
 def _basic(username: str, password: str) -> str:
@@ -68,16 +63,8 @@ def admin_client(server, monkeypatch):
 @pytest.fixture
 def worker_for(tmp_path):
     """A libmlflow worker with credentials (or none) in its environment; stopped after the test."""
-    workers = []
-
-    def make(**environment: str | None) -> LibmlflowProcess:
-        worker = LibmlflowProcess(environment=rest_environment(tmp_path / f"spool-{len(workers)}", **environment))
-        workers.append(worker)
-        return worker
-
-    yield make
-    for worker in workers:
-        worker.stop()
+    with worker_factory(tmp_path) as make:
+        yield make
 
 
 def _assert_no_secret(error: LibmlflowError, *secrets_: str) -> None:
@@ -116,34 +103,19 @@ def test_server_requires_credentials(server, admin_client, monkeypatch):
 
 # ---- libmlflow ----------------------------------------------------------------------------------
 
-
-def _log_and_close(worker: LibmlflowProcess, uri: str, experiment_name: str) -> str:
-    client = worker.open_client(uri, source_name=SOURCE_NAME)
-    try:
-        experiment_id = client.set_experiment(experiment_name)
-        with client.start_run(experiment_id, "authenticated") as run:
-            run.log_param("who", "libmlflow")
-            run.log_batch(metrics=[("loss", 1.0 / (s + 1), T0 + s, s) for s in range(300)])
-            run.end("FINISHED")
-            run_id = run.run_id
-        report = client.close()
-        assert report["failed"] == 0 and report["unsent"] == 0, report
-        return run_id
-    finally:
-        client.free()
+PARAM = ("who", "libmlflow")
 
 
-def _assert_logged(admin_client, run_id: str) -> None:
-    run = admin_client.get_run(run_id)
-    assert run.info.status == "FINISHED" and run.data.params == {"who": "libmlflow"}
-    history = admin_client.get_metric_history(run_id, "loss")
-    assert [(m.step, m.value) for m in history] == [(s, 1.0 / (s + 1)) for s in range(300)]
+def _log_and_check(worker: LibmlflowProcess, uri: str, prefix: str, admin_client) -> None:
+    """A small run logged by libmlflow with these credentials, read back by the admin."""
+    run_id = log_small_run(worker, uri, f"{prefix}-{time.monotonic_ns()}", "authenticated", PARAM, 300, SOURCE_NAME)
+    assert_small_run(admin_client, run_id, PARAM, 300)
+
 
 
 def test_username_and_password_from_the_environment(server, admin_client, worker_for, tmp_path):
     worker = worker_for(MLFLOW_TRACKING_USERNAME=ADMIN, MLFLOW_TRACKING_PASSWORD=ADMIN_PASSWORD)
-    run_id = _log_and_close(worker, server.base_url, f"env-{time.monotonic_ns()}")
-    _assert_logged(admin_client, run_id)
+    _log_and_check(worker, server.base_url, "env", admin_client)
     _files_without(tmp_path, ADMIN_PASSWORD)
 
 
@@ -154,15 +126,13 @@ def test_credentials_file(server, admin_client, worker_for, tmp_path):
     (home / ".mlflow" / "credentials").write_text(
         f"[mlflow]\nmlflow_tracking_username = {ADMIN}\nmlflow_tracking_password = {ADMIN_PASSWORD}\n"
     )
-    run_id = _log_and_close(worker, server.base_url, f"file-{time.monotonic_ns()}")
-    _assert_logged(admin_client, run_id)
+    _log_and_check(worker, server.base_url, "file", admin_client)
 
 
 def test_credentials_in_the_uri(server, admin_client, worker_for, tmp_path):
     worker = worker_for()
     uri = server.base_url.replace("http://", f"http://{ADMIN}:{ADMIN_PASSWORD}@")
-    run_id = _log_and_close(worker, uri, f"uri-{time.monotonic_ns()}")
-    _assert_logged(admin_client, run_id)
+    _log_and_check(worker, uri, "uri", admin_client)
     _files_without(tmp_path / "spool-0", ADMIN_PASSWORD)
 
 

@@ -12,7 +12,6 @@ import http.client
 import json
 import socket
 import ssl
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,20 +19,15 @@ import urllib.request
 import pytest
 
 from fault_proxy import Fault, FaultProxy, FaultRule
-from mlflow_server import MlflowServer
+from rest_helpers import running_server
 
 T0 = 1_700_000_000_000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("proxied")
-    server = MlflowServer(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts", root / "server.log")
-    try:
-        print(f"mlflow server healthy after {server.wait_healthy():.1f} s", file=sys.stderr)
+    with running_server(tmp_path_factory.mktemp("proxied")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -15,27 +15,21 @@ import pytest
 from conftest import SOURCE_NAME
 from fault_proxy import Fault, FaultProxy, FaultRule
 from libmlflow_c import (
-    MLFLOW_ERR_NOT_FOUND,
     MLFLOW_ERR_UNAVAILABLE,
     MLFLOW_ERR_WRITE_FAILED,
     MLFLOW_OK,
     LibmlflowError,
 )
 from libmlflow_process import LibmlflowProcess, rest_environment
-from mlflow_server import MlflowServer
+from rest_helpers import running_server, server_run_id
 
 T0 = 1_700_000_000_000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faults")
-    server = MlflowServer(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts", root / "server.log")
-    try:
-        print(f"mlflow server healthy after {server.wait_healthy():.1f} s", file=sys.stderr)
+    with running_server(tmp_path_factory.mktemp("faults")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -111,7 +105,7 @@ def test_nothing_lost_nothing_doubled_through_resets_500s_429s_and_slow_answers(
     # A run started while the server could not answer has a local id; the spool maps it.
     mapper = worker.open_client(proxy.base_url)
     try:
-        server_ids = {local: _server_id(mapper, local) for local in run_ids}
+        server_ids = {local: server_run_id(mapper, local) for local in run_ids}
     finally:
         mapper.free()
     series = [(server_ids[run_id], key, first, count) for run_id, key, first, count in series]
@@ -176,16 +170,6 @@ def test_a_refused_batch_is_reported_not_retried_and_does_not_block(proxy, worke
     sizes = [_items_of(r.body) for r in carrying_bad_value]
     assert 1 <= len(sizes) <= 7 and sizes == sorted(set(sizes), reverse=True), sizes
     assert all(r.status == 400 for r in carrying_bad_value)
-
-
-def _server_id(client, run_id: str) -> str:
-    """The server's id of `run_id`: itself, unless it is a local id the spool mapped."""
-    try:
-        return client.server_run_id(run_id)
-    except LibmlflowError as e:
-        if e.status == MLFLOW_ERR_NOT_FOUND:
-            return run_id
-        raise
 
 
 def _items_of(body: bytes) -> int:

@@ -14,9 +14,9 @@ import time
 import pytest
 
 from conftest import SOURCE_NAME
-from libmlflow_c import MLFLOW_ERR_NOT_FOUND, LibmlflowError
 from libmlflow_process import LibmlflowProcess, rest_environment
 from mlflow_server import MlflowServer
+from rest_helpers import server_run_id
 
 T0 = 1_700_000_000_000
 THREADS = 4
@@ -46,15 +46,6 @@ def _points_in(db_path) -> int:
     """Metric rows in the server's database (read-only, another process: safe beside the server)."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10) as db:
         return db.execute("SELECT count(*) FROM metrics").fetchone()[0]
-
-
-def _server_id(client, run_id: str) -> str:
-    try:
-        return client.server_run_id(run_id)
-    except LibmlflowError as e:
-        if e.status == MLFLOW_ERR_NOT_FOUND:
-            return run_id
-        raise
 
 
 def test_server_killed_mid_stream_and_restarted(setup):
@@ -102,7 +93,7 @@ def test_server_killed_mid_stream_and_restarted(setup):
         closing = time.monotonic()
         report = client.close(timeout_ms=CLOSE_TIMEOUT_MS)
         closed_s = time.monotonic() - closing
-        server_ids = {run_id: _server_id(client, run_id) for run_id in run_ids}
+        server_ids = {run_id: server_run_id(client, run_id) for run_id in run_ids}
     finally:
         client.free()
 

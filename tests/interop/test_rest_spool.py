@@ -21,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mlflow_server import MlflowServer  # noqa: E402
+from rest_helpers import running_server  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -32,13 +32,8 @@ CLIENT_RUN_ID_TAG = "libmlflow.client_run_id"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("spool-server")
-    srv = MlflowServer(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts", root / "server.log")
-    try:
-        srv.wait_healthy()
+    with running_server(tmp_path_factory.mktemp("spool-server")) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
@@ -186,7 +181,9 @@ def test_a_damaged_spool_record_is_reported_and_skipped_and_later_records_arrive
     done = sync(server.base_url, spool)
     assert done.returncode == 4, done.stdout + done.stderr  # some records refused/set aside
     assert "corrupted" in done.stdout + done.stderr
-    server_id = next(line.split()[3] for line in done.stdout.splitlines() if line.startswith("run "))
+    (mapped,) = [line.split() for line in done.stdout.splitlines() if line.startswith("run ")]
+    assert mapped[1] == local_id
+    server_id = mapped[3]
     run = mlflow_client.get_run(server_id)
     assert run.info.status == "FINISHED"  # the end, recorded after the damaged batch, arrived
     points = losses(mlflow_client, server_id)

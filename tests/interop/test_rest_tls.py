@@ -7,7 +7,6 @@ the server requires one. The fault proxy terminates TLS with certificates made f
 from __future__ import annotations
 
 import re
-import sys
 import time
 
 import pytest
@@ -15,23 +14,17 @@ import pytest
 from conftest import SOURCE_NAME
 from fault_proxy import FaultProxy
 from libmlflow_c import MLFLOW_OK, LibmlflowError
-from libmlflow_process import LibmlflowProcess, rest_environment
-from mlflow_server import MlflowServer
+from libmlflow_process import LibmlflowProcess
+from rest_helpers import assert_small_run, log_small_run, running_server, worker_factory
 from tls_material import generate
 
-T0 = 1_700_000_000_000
 TLS_WORDS = re.compile(r"certificate|tls|ssl|handshake|issuer", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tls")
-    server = MlflowServer(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts", root / "server.log")
-    try:
-        print(f"mlflow server healthy after {server.wait_healthy():.1f} s", file=sys.stderr)
+    with running_server(tmp_path_factory.mktemp("tls")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -63,40 +56,19 @@ def reader(server):
 
 @pytest.fixture
 def worker_for(tmp_path):
-    workers = []
+    with worker_factory(tmp_path, MLFLOW_HTTP_REQUEST_MAX_RETRIES="2") as make:
+        yield make
 
-    def make(**environment: str | None) -> LibmlflowProcess:
-        environment.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
-        worker = LibmlflowProcess(environment=rest_environment(tmp_path / f"spool-{len(workers)}", **environment))
-        workers.append(worker)
-        return worker
 
-    yield make
-    for worker in workers:
-        worker.stop()
+PARAM = ("transport", "https")
 
 
 def _log_through(worker: LibmlflowProcess, uri: str) -> str:
-    client = worker.open_client(uri, source_name=SOURCE_NAME)
-    try:
-        experiment_id = client.set_experiment(f"tls-{time.monotonic_ns()}")
-        with client.start_run(experiment_id, "over-tls") as run:
-            run.log_param("transport", "https")
-            for step in range(200):
-                run.log_metric("loss", 1.0 / (step + 1), T0 + step, step)
-            run.end("FINISHED")
-            run_id = run.run_id
-        report = client.close()
-        assert report["failed"] == 0 and report["unsent"] == 0, report
-        return run_id
-    finally:
-        client.free()
+    return log_small_run(worker, uri, f"tls-{time.monotonic_ns()}", "over-tls", PARAM, 200, SOURCE_NAME)
 
 
 def _assert_arrived(reader, run_id: str) -> None:
-    run = reader.get_run(run_id)
-    assert run.info.status == "FINISHED" and run.data.params == {"transport": "https"}
-    assert [m.step for m in reader.get_metric_history(run_id, "loss")] == list(range(200))
+    assert_small_run(reader, run_id, PARAM, 200)
 
 
 def _refused(worker: LibmlflowProcess, uri: str, words: re.Pattern = TLS_WORDS) -> LibmlflowError:
