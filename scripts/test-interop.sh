@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Interop tests against the real MLflow 3.17.2 (tests/interop, pytest): MLflow's Python API reads
 # what libmlflow wrote, libmlflow reads and extends what MLflow wrote, a real `mlflow server` over
-# libmlflow's database answers like libmlflow, and the schema is MLflow's own. libmlflow is driven
-# through its C ABI (target/release/libmlflow.so) with ctypes. Extra arguments go to pytest.
+# libmlflow's database answers like libmlflow, and the schema is MLflow's own; and libmlflow as a
+# REST client of a real `mlflow server` (test_rest_*.py: every operation, basic auth, TLS and faults
+# through a fault-injecting proxy, the server killed mid-stream and restarted, the spool: offline runs
+# synced later, a SIGKILLed job's spool, damaged records). libmlflow is driven through its C ABI
+# (target/release/libmlflow.so) with ctypes. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
