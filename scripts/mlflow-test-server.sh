@@ -11,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV_PY="$PWD/.venv/bin/python"
+# A caller's library path (R sets one) can make the venv's Python load another libpython, and the
+# server then dies on `import ssl`; the server needs none of it.
+unset LD_LIBRARY_PATH
 
 command=${1:-}
 dir=${2:-}

@@ -184,6 +184,18 @@ impl Client {
         }
     }
 
+    /// The spool's record of `run_id` if it is a local id (a run started while the server could
+    /// not be reached): its server id once delivered. `None` for ids that are not local.
+    pub fn run_id_mapping(&self, run_id: &str) -> Result<Option<crate::spool::RunIdMapping>> {
+        match &self.inner.remote {
+            Some(r) => Ok(r.spool.server_run_id(run_id)?.map(|server_id| crate::spool::RunIdMapping {
+                local_id: run_id.to_string(),
+                server_id,
+            })),
+            None => Ok(None),
+        }
+    }
+
     /// Every run started locally through this client's spool file, with its server id once known.
     pub fn run_id_mappings(&self) -> Result<Vec<crate::spool::RunIdMapping>> {
         match &self.inner.remote {

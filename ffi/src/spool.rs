@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mlflow_core::spool::{default_spool_dir, sync_spool};
+use mlflow_core::spool::{default_spool_dir, sync_spool, RunIdMapping};
 use mlflow_core::tracking_uri;
 
 use crate::boundary::*;
@@ -68,8 +68,9 @@ pub extern "C" fn mlflow_sync_spool(
 }
 
 /// The tracking server's id for a run started while the server could not be reached (a local
-/// id). `*out` receives it (free with `mlflow_string_free`); MLFLOW_ERR_NOT_FOUND when the run
-/// is not on the server yet or `run_id` is not a local id of this client's spool.
+/// id). `*out` receives it (free with `mlflow_string_free`). MLFLOW_ERR_UNAVAILABLE while the run
+/// waits in the spool; MLFLOW_ERR_NOT_FOUND when `run_id` is not a local id of this client's spool
+/// (then it is already the server's id, or unknown).
 #[no_mangle]
 pub extern "C" fn mlflow_client_server_run_id(
     client: *const mlflow_client,
@@ -80,14 +81,13 @@ pub extern "C" fn mlflow_client_server_run_id(
     guard(|| {
         let c = &handle(client, "client")?.client;
         let id = str_arg(run_id, "run_id")?;
-        match c.server_run_id(id)? {
-            Some(server) => give_string(server, out, out_len, "out"),
-            None => Err(Failure::new(
-                MLFLOW_ERR_NOT_FOUND,
-                format!(
-                    "no server id for run {id}: it is not a local run id of this client's spool, or not delivered yet"
-                ),
+        match c.run_id_mapping(id)? {
+            Some(RunIdMapping { server_id: Some(server), .. }) => give_string(server, out, out_len, "out"),
+            Some(_) => Err(Failure::new(
+                MLFLOW_ERR_UNAVAILABLE,
+                format!("run {id} waits in the spool: it is not on the tracking server yet"),
             )),
+            None => Err(Failure::new(MLFLOW_ERR_NOT_FOUND, format!("{id} is not a local run id of this client's spool"))),
         }
     })
 }

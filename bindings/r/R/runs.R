@@ -40,7 +40,7 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
     id <- .Call(C_run_id, ptr)
     assign(id, list(ptr = ptr, owned = TRUE), envir = client$runs)
     set_tags(ptr, tags)
-    return(mlflow_get_run(id, client = client))
+    return(run_or_pending(id, client, experiment_id, run_name))
   }
 
   if (!is.null(start_time)) stop_invalid("`start_time` should only be specified when `client` is specified.")
@@ -60,9 +60,21 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
   assign(id, list(ptr = ptr, owned = TRUE), envir = client$runs)
   .globals$run_stack <- c(.globals$run_stack, list(list(run_id = id, client = client)))
   set_tags(ptr, tags)
-  run <- mlflow_get_run(id, client = client)
-  .globals$active_experiment_id <- run$experiment_id
+  run <- run_or_pending(id, client, experiment_id %||% infer_experiment_id(), run_name)
+  if (!is.na(run$experiment_id)) .globals$active_experiment_id <- run$experiment_id
   run
+}
+
+# The run as the store has it. A run waiting in a tracking server's spool (the server cannot be
+# reached, or the client is offline) cannot be read back yet: then what this session knows of it
+# (id, experiment, name, status; the rest NA), the data reaching the server later.
+run_or_pending <- function(run_id, client, experiment_id = NULL, run_name = NULL, status = "RUNNING") {
+  tryCatch(mlflow_get_run(run_id, client = client), mlflow_error_unavailable = function(e) {
+    new_mlflow_run(list(info = list(
+      run_id = run_id, run_uuid = run_id, experiment_id = experiment_id, run_name = run_name,
+      status = status, lifecycle_stage = "active"
+    )))
+  })
 }
 
 set_tags <- function(ptr, tags) {
@@ -135,7 +147,7 @@ terminate_run <- function(status, end_time, run_id, client) {
       run_id = run_id, status = status, end_time = end_time %||% round(as.numeric(Sys.time()) * 1000)
     ))
   }
-  invisible(mlflow_get_run(run_id, client = client))
+  invisible(run_or_pending(run_id, client, status = status))
 }
 
 resolve_run_id <- function(run_id) {

@@ -20,10 +20,14 @@ static uint64_t timeout_ms(SEXP x) {
   return ms > 1e15 ? (uint64_t)1e15 : (uint64_t)ms;
 }
 
-SEXP C_client_open(SEXP uri, SEXP source_name, SEXP close_timeout) {
+/* `spool_dir` NULL and `offline` NA keep libmlflow's defaults (LIBMLFLOW_SPOOL_DIR,
+ * LIBMLFLOW_OFFLINE); both matter only for tracking servers. */
+SEXP C_client_open(SEXP uri, SEXP source_name, SEXP close_timeout, SEXP spool_dir, SEXP offline) {
   /* Everything that allocates in R comes first, while nothing of libmlflow is live. */
   const char *c_uri = mlf_opt_utf8(uri, "tracking_uri");
   const char *c_source = mlf_opt_utf8(source_name, "source_name");
+  const char *c_spool_dir = mlf_opt_utf8(spool_dir, "spool_dir");
+  int c_offline = Rf_asLogical(offline);
   uint64_t c_close_ms = timeout_ms(close_timeout);
   SEXP ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("mlflow_client"), R_NilValue));
   R_RegisterCFinalizerEx(ptr, client_finalizer, TRUE);
@@ -33,6 +37,8 @@ SEXP C_client_open(SEXP uri, SEXP source_name, SEXP close_timeout) {
   mlflow_status st = mlflow_options_set_tracking_uri(options, c_uri);
   if (st == MLFLOW_OK && c_source != NULL) st = mlflow_options_set_source_name(options, c_source);
   if (st == MLFLOW_OK) st = mlflow_options_set_close_timeout_ms(options, c_close_ms);
+  if (st == MLFLOW_OK && c_spool_dir != NULL) st = mlflow_options_set_spool_dir(options, c_spool_dir);
+  if (st == MLFLOW_OK && c_offline != NA_LOGICAL) st = mlflow_options_set_offline(options, c_offline != 0);
   mlflow_client *client = NULL;
   if (st == MLFLOW_OK) st = mlflow_client_open(options, &client);
   mlflow_options_free(options);
@@ -57,20 +63,24 @@ SEXP C_client_flush(SEXP ptr, SEXP timeout) {
 SEXP C_client_close(SEXP ptr, SEXP timeout) {
   uint64_t ms = timeout_ms(timeout);
   const mlflow_client *client = mlf_client(ptr);
-  SEXP out = PROTECT(Rf_allocVector(REALSXP, 4));
-  SEXP names = PROTECT(Rf_allocVector(STRSXP, 4));
+  SEXP out = PROTECT(Rf_allocVector(REALSXP, 5));
+  SEXP names = PROTECT(Rf_allocVector(STRSXP, 5));
   SET_STRING_ELT(names, 0, Rf_mkChar("written"));
   SET_STRING_ELT(names, 1, Rf_mkChar("dropped"));
   SET_STRING_ELT(names, 2, Rf_mkChar("unwritten"));
   SET_STRING_ELT(names, 3, Rf_mkChar("failed"));
+  SET_STRING_ELT(names, 4, Rf_mkChar("unsent"));
   Rf_setAttrib(out, R_NamesSymbol, names);
 
-  mlflow_close_report report = {0, 0, 0, 0};
+  mlflow_close_report report;
+  memset(&report, 0, sizeof report);
   mlflow_status st = mlflow_client_close(client, ms, &report);
   REAL(out)[0] = (double)report.written;
   REAL(out)[1] = (double)report.dropped;
   REAL(out)[2] = (double)report.unwritten;
   REAL(out)[3] = (double)report.failed;
+  /* Tracking servers: safe in the spool, not delivered yet (not a failure). */
+  REAL(out)[4] = (double)report.unsent;
   if (st != MLFLOW_OK) {
     SEXP msg = PROTECT(Rf_ScalarString(Rf_mkCharCE(mlflow_last_error_message(), CE_UTF8)));
     SEXP code = PROTECT(Rf_ScalarInteger((int)st));

@@ -3,7 +3,7 @@
 
 #include "glue.h"
 
-SEXP C_client_open(SEXP, SEXP, SEXP);
+SEXP C_client_open(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_client_flush(SEXP, SEXP);
 SEXP C_client_close(SEXP, SEXP);
 SEXP C_client_free(SEXP);
@@ -23,17 +23,21 @@ SEXP C_run_log_param(SEXP, SEXP, SEXP);
 SEXP C_run_set_tag(SEXP, SEXP, SEXP);
 SEXP C_run_log_batch(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_run_end(SEXP, SEXP);
+SEXP C_sync_spool(SEXP, SEXP, SEXP);
+SEXP C_client_server_run_id(SEXP, SEXP);
+SEXP C_client_undelivered(SEXP);
 
 #define ENTRY(name, n) {#name, (DL_FUNC)&name, n}
 
 static const R_CallMethodDef call_methods[] = {
-    ENTRY(C_client_open, 3),     ENTRY(C_client_flush, 2),    ENTRY(C_client_close, 2),
+    ENTRY(C_client_open, 5),     ENTRY(C_client_flush, 2),    ENTRY(C_client_close, 2),
     ENTRY(C_client_free, 1),     ENTRY(C_client_is_open, 1),  ENTRY(C_create_experiment, 3),
     ENTRY(C_get_experiment_id, 2), ENTRY(C_set_experiment, 2), ENTRY(C_client_call, 3),
     ENTRY(C_library_version, 0), ENTRY(C_run_start, 4),       ENTRY(C_run_resume, 2),
     ENTRY(C_run_attach, 2),      ENTRY(C_run_id, 1),          ENTRY(C_run_free, 1),
     ENTRY(C_run_log_metric, 5),  ENTRY(C_run_log_param, 3),   ENTRY(C_run_set_tag, 3),
-    ENTRY(C_run_log_batch, 9),   ENTRY(C_run_end, 2),         {NULL, NULL, 0}};
+    ENTRY(C_run_log_batch, 9),   ENTRY(C_run_end, 2),         ENTRY(C_sync_spool, 3),
+    ENTRY(C_client_server_run_id, 2), ENTRY(C_client_undelivered, 1), {NULL, NULL, 0}};
 
 void R_init_libmlflow(DllInfo *dll) {
   R_registerRoutines(dll, NULL, call_methods, NULL, NULL);

@@ -9,8 +9,8 @@ use jni::EnvUnowned;
 use mlflow_core::client::close_report_error;
 use mlflow_core::context::RunContext;
 use mlflow_core::{
-    json_api, Client, ClientOptions, Error, ExperimentTag, Metric, Overflow, Param, RunStatus, RunTag, StartRun,
-    ViewType,
+    json_api, Client, ClientOptions, Error, ErrorKind, ExperimentTag, LifecycleStage, Metric, Overflow, Param, Run,
+    RunData, RunInfo, RunStatus, RunTag, StartRun, ViewType,
 };
 
 use crate::args::{doubles, longs, opt_string, pairs, string, strings, with_str};
@@ -40,6 +40,8 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_clientOpen<'l>(
     enqueue_timeout_ms: jlong,
     drop_when_full: jboolean,
     close_timeout_ms: jlong,
+    spool_dir: JString<'l>,
+    offline: jint,
 ) -> jlong {
     env.with_env(|env| -> Result<jlong, Failure> {
         let mut options = ClientOptions {
@@ -59,6 +61,9 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_clientOpen<'l>(
         if close_timeout_ms >= 0 {
             options.close_timeout = millis(close_timeout_ms);
         }
+        options.spool_dir = opt_string(env, &spool_dir)?.map(std::path::PathBuf::from);
+        // < 0: unset (`LIBMLFLOW_OFFLINE` decides), 0: online, > 0: offline.
+        options.offline = (offline >= 0).then_some(offline > 0);
         if let Some(name) = opt_string(env, &source_name)?.filter(|n| !n.is_empty()) {
             // The JVM's executable is `java`; the user's main class says what ran.
             options.context = Some(RunContext::for_source(name));
@@ -69,23 +74,27 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_clientOpen<'l>(
 }
 
 /// Ends the client's open runs, writes what is queued (within the timeout), stops the writer and
-/// frees the client. Throws `DATA_LOSS` if anything accepted could not be written.
+/// frees the client. Returns `{written, unsent}` (unsent: items safe in a tracking server's
+/// spool, not delivered yet — not a failure). Throws `DATA_LOSS` if anything accepted could not
+/// be written.
 #[no_mangle]
 pub extern "system" fn Java_org_libmlflow_NativeBridge_clientClose<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
     timeout_ms: jlong,
-) {
-    env.with_env(|_env| -> Result<(), Failure> {
+) -> JLongArray<'l> {
+    env.with_env(|env| -> Result<JLongArray<'l>, Failure> {
         // SAFETY: the Java side has zeroed its copy of the handle under its write lock.
-        let Some(client) = (unsafe { free::<Client>(handle) }) else { return Ok(()) };
+        let Some(client) = (unsafe { free::<Client>(handle) }) else { return Ok(JLongArray::null()) };
         let report = client.close(millis(timeout_ms));
         drop(client);
-        match close_report_error(&report) {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+        if let Some(e) = close_report_error(&report) {
+            return Err(e.into());
         }
+        let counts = env.new_long_array(2)?;
+        counts.set_region(env, 0, &[report.written as jlong, report.unsent as jlong])?;
+        Ok(counts)
     })
     .resolve::<ThrowJava>()
 }
@@ -299,9 +308,36 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_createRun<'l>(
         let request =
             start_request(env, &experiment_id, &run_name, &parent_run_id, start_time, &tag_keys, &tag_values)?;
         let c = client(handle)?;
+        let (experiment_id, run_name, tags) =
+            (request.experiment_id.clone(), request.run_name.clone(), request.tags.clone());
+        let start_time = request.start_time.unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+        });
         let started = c.start_run(request)?;
-        let run = c.get_run(started.run_id())?;
-        object(env, &run)
+        match c.get_run(started.run_id()) {
+            Ok(run) => object(env, &run),
+            // A tracking server that cannot be reached: the run waits in the spool under a local id
+            // that works for logging; return what this client knows of it instead of failing a
+            // create that did happen.
+            Err(e) if e.kind() == ErrorKind::Unavailable && c.is_remote() => {
+                let id = started.run_id().to_string();
+                let info = RunInfo {
+                    run_id: id.clone(),
+                    run_uuid: id,
+                    run_name: run_name.unwrap_or_default(),
+                    experiment_id: experiment_id.unwrap_or_default(),
+                    user_id: String::new(),
+                    status: RunStatus::Running,
+                    start_time,
+                    end_time: None,
+                    artifact_uri: String::new(),
+                    lifecycle_stage: LifecycleStage::Active,
+                };
+                let data = RunData { tags, ..RunData::default() };
+                object(env, &Run { info, data, inputs: Default::default(), outputs: Default::default() })
+            }
+            Err(e) => Err(e.into()),
+        }
     })
     .resolve::<ThrowJava>()
 }

@@ -100,7 +100,7 @@ fn throw_mlflow(env: &mut Env, code: &str, kind: &str, message: &str) -> jni::er
 }
 
 /// The name of the Java enum constant `org.libmlflow.ErrorKind` for a core error kind.
-fn kind_name(kind: ErrorKind) -> &'static str {
+pub fn kind_name(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
         ErrorKind::NotFound => "NOT_FOUND",
@@ -111,6 +111,8 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::QueueFull => "QUEUE_FULL",
         ErrorKind::WriteFailed => "WRITE_FAILED",
         ErrorKind::Closed => "CLOSED",
+        ErrorKind::Unavailable => "UNAVAILABLE",
+        ErrorKind::PermissionDenied => "PERMISSION_DENIED",
         _ => "INTERNAL",
     }
 }

@@ -14,6 +14,7 @@ mod entities;
 mod failure;
 mod handles;
 mod run;
+mod spool;
 
 use jni::objects::{JClass, JString};
 use jni::EnvUnowned;

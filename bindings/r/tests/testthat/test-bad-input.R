@@ -67,7 +67,10 @@ test_that("ids, choices and clients are checked", {
                class = "mlflow_error_invalid_argument")
   expect_error(mlflow_set_tracking_uri(NULL), class = "mlflow_error_invalid_argument")
   expect_error(mlflow_client("file:///tmp/mlruns"), class = "mlflow_error_invalid_argument")
-  expect_error(mlflow_client("http://127.0.0.1:1"), class = "mlflow_error_invalid_argument")
+  # Tracking servers are supported; malformed server URIs are refused before anything is opened.
+  expect_error(mlflow_client("http://"), "no host name", class = "mlflow_error_invalid_argument")
+  expect_error(mlflow_client("http://host:notaport"), class = "mlflow_error_invalid_argument")
+  expect_error(mlflow_client("ftp://host"), "not supported", class = "mlflow_error_invalid_argument")
 })
 
 test_that("a closed client gives an error, and the session goes on", {

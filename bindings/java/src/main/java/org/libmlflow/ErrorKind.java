@@ -21,6 +21,13 @@ public enum ErrorKind {
   QUEUE_FULL,
   /** Writes that had been accepted failed later in the background writer. */
   WRITE_FAILED,
+  /**
+   * The tracking server cannot be reached or is overloaded ({@code TEMPORARILY_UNAVAILABLE}):
+   * retries were spent. Logged data is not lost: it waits in the spool for the server.
+   */
+  UNAVAILABLE,
+  /** The tracking server refused the credentials ({@code PERMISSION_DENIED}, 401/403). */
+  PERMISSION_DENIED,
   /** The client was closed. */
   CLOSED,
   /** A bug in libmlflow. */

@@ -11,8 +11,19 @@ import java.util.Optional;
 
 /**
  * An MLflow tracking client over libmlflow, shaped like the official {@code
- * org.mlflow.tracking.MlflowClient} so porting is mechanical, but logging to a local {@code
- * sqlite:///} store directly (no server, no Python).
+ * org.mlflow.tracking.MlflowClient} so porting is mechanical, logging to a local {@code
+ * sqlite:///} store directly (no server, no Python) or to a tracking server ({@code
+ * http(s)://host:port}).
+ *
+ * <p>With a tracking server, logged data first goes to a durable local spool and is delivered in
+ * order, exactly once; logging never waits for the network. When the server cannot be reached,
+ * {@link #createRun} and {@link MlflowContext#startRun} still return at once with a local 32-hex
+ * run id that works for every logging call; once the server has the run, {@link
+ * #getServerRunId} gives the server's id (reads such as {@link #getRun} accept either id). Calls
+ * that need the server's answer ({@link #getRun}, searches, ...) throw {@link
+ * MlflowClientException} with {@code TEMPORARILY_UNAVAILABLE} after MLflow's retries. In offline
+ * mode ({@link MlflowClientBuilder#offline}) the server is never contacted; {@link #syncSpool}
+ * uploads the spool later.
  *
  * <p>Logging calls ({@link #logMetric}, {@link #logParam}, {@link #setTag}, {@link #logBatch}) are
  * validated and queued; a background writer batches them into short transactions. Every other call
@@ -50,7 +61,9 @@ public final class MlflowClient implements AutoCloseable {
             b.queueCapacity,
             b.enqueueTimeoutMs,
             b.dropWhenFull,
-            b.closeTimeoutMs);
+            b.closeTimeoutMs,
+            b.spoolDir,
+            b.offline);
     this.handle = new NativeHandle(address, "MlflowClient");
     this.closeTimeoutMs = b.closeTimeoutMs >= 0 ? b.closeTimeoutMs : 30_000;
   }
@@ -467,6 +480,78 @@ public final class MlflowClient implements AutoCloseable {
     }
   }
 
+  // ---- spool (tracking servers) --------------------------------------------------------
+
+  /**
+   * The tracking server's id of a run started under a local id (offline, or while the server
+   * could not be reached), once the server has it. Empty while it waits in the spool, for ids
+   * that are not local ones, and for {@code sqlite:///} clients.
+   */
+  public Optional<String> getServerRunId(String runId) {
+    notNull(runId, "runId");
+    long s = handle.enter();
+    try {
+      return Optional.ofNullable(NativeBridge.clientServerRunId(handle.address(), runId));
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Tracking servers only: logged items in the spool not delivered yet (0 for sqlite). */
+  public long getUndelivered() {
+    long s = handle.enter();
+    try {
+      return NativeBridge.clientUndelivered(handle.address());
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Tracking servers only: this client's spool file. */
+  public Optional<String> getSpoolPath() {
+    long s = handle.enter();
+    try {
+      return Optional.ofNullable(NativeBridge.clientSpoolPath(handle.address()));
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /**
+   * {@link #syncSpool(String, String, Duration)} of the default spool directory to {@code
+   * MLFLOW_TRACKING_URI}, for up to 5 minutes.
+   */
+  public static SyncReport syncSpool() {
+    return syncSpool(null, null, Duration.ofMinutes(5));
+  }
+
+  /**
+   * Uploads a spool to a tracking server, in order, exactly once — for jobs that logged offline
+   * and for spools left by crashed processes. {@code spool} is a spool file or a directory of them
+   * (null: {@code LIBMLFLOW_SPOOL_DIR}, else {@code ~/.local/share/libmlflow/spool}); {@code
+   * trackingUri} null means {@code MLFLOW_TRACKING_URI}. Retries for at most {@code timeout}.
+   * Records of processes still running are left to them.
+   *
+   * <p>Returns the report when everything was delivered. Throws {@link SyncException} (an {@link
+   * MlflowClientException} whose {@link SyncException#getReport()} holds the report, with the run
+   * id mapping) when items remain ({@code TEMPORARILY_UNAVAILABLE}; run the sync again) or the
+   * server refused records; {@link MlflowClientException} when there is nothing to sync there
+   * ({@code RESOURCE_DOES_NOT_EXIST}) or the URI is malformed.
+   */
+  public static SyncReport syncSpool(String spool, String trackingUri, Duration timeout) {
+    notNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative");
+    }
+    NativeLoader.load();
+    SyncReport report = NativeBridge.syncSpool(spool, trackingUri, timeout.toMillis());
+    SyncException failure = report.toException();
+    if (failure != null) {
+      throw failure;
+    }
+    return report;
+  }
+
   // ---- lifecycle -----------------------------------------------------------------------
 
   /** Waits until everything logged so far is written; throws if queued writes failed. */
@@ -498,14 +583,17 @@ public final class MlflowClient implements AutoCloseable {
    * Ends the runs this client created and left open (FINISHED), writes what is queued within
    * {@code timeout} and frees the native client. Throws {@link MlflowClientException} ({@code
    * DATA_LOSS}) if anything accepted could not be written; the client is closed either way.
-   * Closing twice is a no-op.
+   * Returns what was written and, for a tracking server, what is still unsent (safe in the spool;
+   * see {@link CloseReport#getUnsent()}). Closing twice is a no-op (the report is then empty).
    */
-  public void close(Duration timeout) {
+  public CloseReport close(Duration timeout) {
     notNull(timeout, "timeout");
     long address = handle.detach();
-    if (address != 0) {
-      NativeBridge.clientClose(address, timeout.toMillis());
+    if (address == 0) {
+      return new CloseReport(0, 0);
     }
+    long[] counts = NativeBridge.clientClose(address, timeout.toMillis());
+    return counts == null ? new CloseReport(0, 0) : new CloseReport(counts[0], counts[1]);
   }
 
   /** The main class (or jar) this JVM runs, for the {@code mlflow.source.name} tag. */

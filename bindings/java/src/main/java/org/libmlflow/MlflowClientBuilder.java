@@ -12,10 +12,15 @@ public final class MlflowClientBuilder {
   long enqueueTimeoutMs = -1;
   boolean dropWhenFull;
   long closeTimeoutMs = -1;
+  String spoolDir;
+  int offline = -1;
 
   MlflowClientBuilder() {}
 
-  /** {@code sqlite:///path/to/mlflow.db}; default: {@code MLFLOW_TRACKING_URI}, else {@code sqlite:///mlflow.db}. */
+  /**
+   * {@code sqlite:///path/to/mlflow.db} or a tracking server {@code http(s)://host:port}; default:
+   * {@code MLFLOW_TRACKING_URI}, else {@code sqlite:///mlflow.db}.
+   */
   public MlflowClientBuilder trackingUri(String uri) {
     this.trackingUri = Objects.requireNonNull(uri, "trackingUri must not be null");
     return this;
@@ -57,6 +62,26 @@ public final class MlflowClientBuilder {
   /** How long {@link MlflowClient#close()} may take to write what is queued (default 30 s). */
   public MlflowClientBuilder closeTimeout(Duration timeout) {
     this.closeTimeoutMs = nonNegativeMillis(timeout, "closeTimeout");
+    return this;
+  }
+
+  /**
+   * Tracking servers only: the directory of the spool that keeps logged data until the server
+   * has it (one spool file per server in it). Default: {@code LIBMLFLOW_SPOOL_DIR}, else {@code
+   * $XDG_DATA_HOME/libmlflow/spool}, else {@code ~/.local/share/libmlflow/spool}.
+   */
+  public MlflowClientBuilder spoolDir(String dir) {
+    this.spoolDir = Objects.requireNonNull(dir, "spoolDir must not be null");
+    return this;
+  }
+
+  /**
+   * Tracking servers only: offline mode — never contact the server; runs get local 32-hex ids and
+   * everything stays in the spool until {@link MlflowClient#syncSpool}. Default: {@code
+   * LIBMLFLOW_OFFLINE=true} turns it on.
+   */
+  public MlflowClientBuilder offline(boolean offline) {
+    this.offline = offline ? 1 : 0;
     return this;
   }
 

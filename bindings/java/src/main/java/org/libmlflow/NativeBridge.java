@@ -24,15 +24,27 @@ final class NativeBridge {
       int queueCapacity,
       long enqueueTimeoutMs,
       boolean dropWhenFull,
-      long closeTimeoutMs);
+      long closeTimeoutMs,
+      String spoolDir,
+      int offline);
 
-  static native void clientClose(long client, long timeoutMs);
+  /** {written, unsent}; null if already freed. */
+  static native long[] clientClose(long client, long timeoutMs);
 
   static native String clientTrackingUri(long client);
 
   static native void clientFlush(long client, long timeoutMs);
 
   static native String callJson(long client, String method, String json);
+
+  // ---- spool (tracking servers) ----
+  static native SyncReport syncSpool(String spool, String trackingUri, long timeoutMs);
+
+  static native String clientServerRunId(long client, String runId);
+
+  static native long clientUndelivered(long client);
+
+  static native String clientSpoolPath(long client);
 
   // ---- experiments ----
   static native String createExperiment(

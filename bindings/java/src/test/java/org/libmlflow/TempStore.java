@@ -16,6 +16,12 @@ final class TempStore implements AutoCloseable {
     uri = "sqlite:///" + dir.resolve("mlflow.db");
   }
 
+  /** An existing directory, deleted at close. */
+  TempStore(Path dir) {
+    this.dir = dir;
+    this.uri = "sqlite:///" + dir.resolve("mlflow.db");
+  }
+
   MlflowClient client() {
     return MlflowClient.builder().trackingUri(uri).artifactRoot(dir.resolve("mlruns").toString()).build();
   }
