@@ -211,6 +211,76 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Stores the local file `local_path` as `<artifact_path>/<its file name>` in the run's
+ * artifacts; `artifact_path` NULL or "" is the artifact root. MLFLOW_ERR_NOT_FOUND if the file
+ * does not exist.
+ */
+enum mlflow_status mlflow_client_log_artifact(const struct mlflow_client *client,
+                                              const char *run_id,
+                                              const char *local_path,
+                                              const char *artifact_path);
+
+/**
+ * Stores every file under the local directory `local_dir` at `<artifact_path>/<path under
+ * local_dir>`. The tree is checked first: a symlink leading outside `local_dir` fails the call
+ * (MLFLOW_ERR_INVALID_ARGUMENT) before anything is stored.
+ */
+enum mlflow_status mlflow_client_log_artifacts(const struct mlflow_client *client,
+                                               const char *run_id,
+                                               const char *local_dir,
+                                               const char *artifact_path);
+
+/**
+ * `log_text`: `text_len` bytes of UTF-8 (`MLFLOW_NUL_TERMINATED` if NUL-terminated) stored as
+ * the artifact `artifact_file` (`dir/name.txt`).
+ */
+enum mlflow_status mlflow_client_log_text(const struct mlflow_client *client,
+                                          const char *run_id,
+                                          const char *text,
+                                          size_t text_len,
+                                          const char *artifact_file);
+
+/**
+ * `len` bytes at `data` (any content; NULL only with `len` 0) stored as the artifact
+ * `artifact_file`.
+ */
+enum mlflow_status mlflow_client_log_bytes(const struct mlflow_client *client,
+                                           const char *run_id,
+                                           const uint8_t *data,
+                                           size_t len,
+                                           const char *artifact_file);
+
+/**
+ * `MlflowClient.list_artifacts`: one level of the directory `path` (NULL or "" for the root).
+ * `*out_json` receives a JSON array of MLflow FileInfo objects — `{"path": "dir/f.txt",
+ * "is_dir": false, "file_size": 12}`, paths relative to the run's artifact root, `file_size`
+ * absent for directories — to free with `mlflow_string_free`; `out_len` may be NULL.
+ */
+enum mlflow_status mlflow_client_list_artifacts(const struct mlflow_client *client,
+                                                const char *run_id,
+                                                const char *path,
+                                                char **out_json,
+                                                size_t *out_len);
+
+/**
+ * `mlflow.artifacts.download_artifacts`: give exactly one of `run_id` (with `artifact_path`,
+ * NULL for the whole run) or `artifact_uri` (`runs:/<run_id>/<path>`, a local path, `file:`,
+ * `mlflow-artifacts:`, an http(s) artifact-proxy URL). The file or directory is written under
+ * `dst_path` (created if missing) by its own name; with `dst_path` NULL, local artifacts are
+ * returned where they are and remote ones go to a new temporary directory. `*out_path`
+ * receives the local path (free with `mlflow_string_free`). A listing from a server naming
+ * paths outside the destination fails with MLFLOW_ERR_INVALID_ARGUMENT before anything is
+ * written; a failed transfer leaves no partial file.
+ */
+enum mlflow_status mlflow_client_download_artifacts(const struct mlflow_client *client,
+                                                    const char *run_id,
+                                                    const char *artifact_path,
+                                                    const char *artifact_uri,
+                                                    const char *dst_path,
+                                                    char **out_path,
+                                                    size_t *out_len);
+
+/**
  * New options with the defaults (environment-driven tracking URI, blocking backpressure).
  * Never returns NULL except when out of memory.
  */
@@ -483,8 +553,9 @@ enum mlflow_status mlflow_sync_spool(const char *spool,
 
 /**
  * The tracking server's id for a run started while the server could not be reached (a local
- * id). `*out` receives it (free with `mlflow_string_free`); MLFLOW_ERR_NOT_FOUND when the run
- * is not on the server yet or `run_id` is not a local id of this client's spool.
+ * id). `*out` receives it (free with `mlflow_string_free`). MLFLOW_ERR_UNAVAILABLE while the run
+ * waits in the spool; MLFLOW_ERR_NOT_FOUND when `run_id` is not a local id of this client's spool
+ * (then it is already the server's id, or unknown).
  */
 enum mlflow_status mlflow_client_server_run_id(const struct mlflow_client *client,
                                                const char *run_id,

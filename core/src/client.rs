@@ -188,10 +188,10 @@ impl Client {
     /// not be reached): its server id once delivered. `None` for ids that are not local.
     pub fn run_id_mapping(&self, run_id: &str) -> Result<Option<crate::spool::RunIdMapping>> {
         match &self.inner.remote {
-            Some(r) => Ok(r.spool.server_run_id(run_id)?.map(|server_id| crate::spool::RunIdMapping {
-                local_id: run_id.to_string(),
-                server_id,
-            })),
+            Some(r) => Ok(r
+                .spool
+                .server_run_id(run_id)?
+                .map(|server_id| crate::spool::RunIdMapping { local_id: run_id.to_string(), server_id })),
             None => Ok(None),
         }
     }

@@ -1,5 +1,6 @@
 //! libmlflow's engine: MLflow tracking on MLflow's own sqlite store, shared by every binding.
 
+pub mod artifacts;
 pub mod batcher;
 pub mod client;
 pub mod context;

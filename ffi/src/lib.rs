@@ -9,6 +9,7 @@
 // them for NULL and document their requirements in mlflow.h, so they are not `unsafe fn`.
 #![allow(clippy::not_unsafe_ptr_arg_deref, clippy::missing_safety_doc)]
 
+pub mod artifacts;
 pub mod boundary;
 pub mod client;
 pub mod run;

@@ -87,7 +87,9 @@ pub extern "C" fn mlflow_client_server_run_id(
                 MLFLOW_ERR_UNAVAILABLE,
                 format!("run {id} waits in the spool: it is not on the tracking server yet"),
             )),
-            None => Err(Failure::new(MLFLOW_ERR_NOT_FOUND, format!("{id} is not a local run id of this client's spool"))),
+            None => {
+                Err(Failure::new(MLFLOW_ERR_NOT_FOUND, format!("{id} is not a local run id of this client's spool")))
+            }
         }
     })
 }

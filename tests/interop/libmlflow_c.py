@@ -168,6 +168,33 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
             [_OPAQUE, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
             _STATUS,
         ),
+        # Artifacts (ffi/src/artifacts.rs).
+        "mlflow_client_log_artifact": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
+        "mlflow_client_log_artifacts": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
+        "mlflow_client_log_text": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p],
+            _STATUS,
+        ),
+        "mlflow_client_log_bytes": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p],
+            _STATUS,
+        ),
+        "mlflow_client_list_artifacts": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+            _STATUS,
+        ),
+        "mlflow_client_download_artifacts": (
+            [
+                _OPAQUE,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.POINTER(ctypes.c_void_p),
+                ctypes.POINTER(ctypes.c_size_t),
+            ],
+            _STATUS,
+        ),
     }
     for name, (argtypes, restype) in optional.items():
         function = getattr(lib, name, None)
@@ -304,6 +331,59 @@ class Client:
     def call(self, method: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
         """mlflow_client_call with MLflow's REST JSON shapes in and out."""
         return json.loads(self.call_raw(method, json.dumps(request or {})))
+
+    # ---- artifacts (MLflow's names; paths are str) ----------------------------------------
+
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+        status = self._lib.mlflow_client_log_artifact(
+            self._handle, _utf8(run_id), _utf8(str(local_path)), _utf8(artifact_path)
+        )
+        self._library.check("mlflow_client_log_artifact", status)
+
+    def log_artifacts(self, run_id: str, local_dir: str, artifact_path: str | None = None) -> None:
+        status = self._lib.mlflow_client_log_artifacts(
+            self._handle, _utf8(run_id), _utf8(str(local_dir)), _utf8(artifact_path)
+        )
+        self._library.check("mlflow_client_log_artifacts", status)
+
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
+        data = text.encode("utf-8")
+        status = self._lib.mlflow_client_log_text(self._handle, _utf8(run_id), data, len(data), _utf8(artifact_file))
+        self._library.check("mlflow_client_log_text", status)
+
+    def log_bytes(self, run_id: str, data: bytes, artifact_file: str) -> None:
+        status = self._lib.mlflow_client_log_bytes(self._handle, _utf8(run_id), data, len(data), _utf8(artifact_file))
+        self._library.check("mlflow_client_log_bytes", status)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[dict[str, Any]]:
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self._lib.mlflow_client_list_artifacts(
+            self._handle, _utf8(run_id), _utf8(path), ctypes.byref(out), ctypes.byref(out_len)
+        )
+        self._library.check("mlflow_client_list_artifacts", status)
+        return json.loads(self._library.take_string(out, out_len.value))
+
+    def download_artifacts(
+        self,
+        run_id: str | None = None,
+        artifact_path: str | None = None,
+        artifact_uri: str | None = None,
+        dst_path: str | None = None,
+    ) -> str:
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self._lib.mlflow_client_download_artifacts(
+            self._handle,
+            _utf8(run_id),
+            _utf8(artifact_path),
+            _utf8(artifact_uri),
+            _utf8(None if dst_path is None else str(dst_path)),
+            ctypes.byref(out),
+            ctypes.byref(out_len),
+        )
+        self._library.check("mlflow_client_download_artifacts", status)
+        return self._library.take_string(out, out_len.value)
 
     def start_run(
         self,

@@ -245,3 +245,98 @@ impl Method {
         }
     }
 }
+
+/// Raw exchanges (not MLflow JSON API calls) on URLs under this client's base, for the artifact
+/// proxy: the same agent, credentials, TLS, redirects and failure classes as [`HttpClient::send`].
+impl HttpClient {
+    /// `base/<path>` (`path` already percent-encoded, relative; "" is the base itself).
+    pub fn url_of(&self, path: &str) -> String {
+        match path.trim_start_matches('/') {
+            "" => self.url.base().to_string(),
+            path => format!("{}/{path}", self.url.base()),
+        }
+    }
+
+    /// One attempt: `PUT` with `upload` streamed as the body (its length as Content-Length), or
+    /// `GET` with `query` when `upload` is `None`. A 2xx answer is returned unread so the caller
+    /// can stream it; any other answer becomes a classified failure carrying MLflow's error.
+    pub fn send_raw(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        upload: Option<(&std::fs::File, &str)>,
+        timeout: Duration,
+        policy: &RetryPolicy,
+    ) -> Result<ureq::http::Response<ureq::Body>, HttpFailure> {
+        let url = self.url_of(path);
+        let what = format!("{} {url}", if upload.is_some() { "PUT" } else { "GET" });
+        // A transfer may take far longer than one API call: `timeout` bounds connecting and each
+        // socket read or write (as `requests` applies MLflow's timeout), not the whole exchange.
+        let outcome = match upload {
+            Some((file, content_type)) => self
+                .agent
+                .put(&url)
+                .with_common(self, timeout)
+                .with_transfer_timeouts(timeout)
+                .header("Content-Type", content_type)
+                .send(file),
+            None => {
+                let q = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                self.agent.get(&url).query_pairs(q).with_common(self, timeout).with_transfer_timeouts(timeout).call()
+            }
+        };
+        let tls = self.url.base().starts_with("https://");
+        let mut answer = outcome.map_err(|e| transport_failure(e, &what, timeout, tls))?;
+        let status = answer.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(answer);
+        }
+        let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let content_type = header("content-type");
+        let retry_after = policy.honoured_retry_after(status, header("retry-after").as_deref());
+        let bytes = answer.body_mut().with_config().limit(1 << 20).read_to_vec().unwrap_or_default();
+        let error = error_from_answer(status, content_type.as_deref(), &bytes, &what);
+        if policy.is_retryable_status(status, retry_after.is_some()) {
+            Err(HttpFailure { class: FailureClass::RetryableStatus { status, retry_after }, error: error.retryable() })
+        } else {
+            Err(HttpFailure { class: FailureClass::Fatal, error })
+        }
+    }
+
+    /// A JSON object answer of a raw `GET` (empty = `{}`), as MLflow's endpoints give it.
+    pub fn get_json_raw(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        timeout: Duration,
+        policy: &RetryPolicy,
+    ) -> Result<Value, HttpFailure> {
+        let mut answer = self.send_raw(path, query, None, timeout, policy)?;
+        let what = format!("GET {}", self.url_of(path));
+        let content_type = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let tls = self.url.base().starts_with("https://");
+        let bytes = answer
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_vec()
+            .map_err(|e| transport_failure(e, &format!("{what} (reading the answer)"), timeout, tls))?;
+        parse_success(&bytes, content_type.as_deref(), &what)
+    }
+}
+
+/// Per-operation timeouts for streamed transfers (see [`HttpClient::send_raw`]).
+trait TransferTimeouts: Sized {
+    fn with_transfer_timeouts(self, timeout: Duration) -> Self;
+}
+
+impl<B> TransferTimeouts for ureq::RequestBuilder<B> {
+    fn with_transfer_timeouts(self, timeout: Duration) -> Self {
+        self.config()
+            .timeout_global(None)
+            .timeout_connect(Some(timeout))
+            .timeout_per_read(Some(timeout))
+            .timeout_per_write(Some(timeout))
+            .build()
+    }
+}

@@ -33,6 +33,7 @@
 
 mod auth;
 mod config;
+mod endpoint;
 mod error_map;
 mod http;
 mod retry;
@@ -47,6 +48,7 @@ use serde_json::Value;
 
 pub use auth::Credentials;
 pub use config::HttpConfig;
+pub use endpoint::HttpEndpoint;
 pub use retry::{parse_retry_after, RetryPolicy};
 pub use tls::TlsSettings;
 

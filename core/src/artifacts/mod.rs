@@ -1,0 +1,87 @@
+//! Run artifacts: files stored next to a run, where MLflow stores them
+//! (`<run.info.artifact_uri>/<artifact path>`), through a repository chosen by the URI's scheme
+//! as MLflow chooses it (compat sheet §7.1):
+//!
+//! | URI | repository |
+//! |---|---|
+//! | plain path, `file:` | [`LocalArtifactRepository`]: the local filesystem |
+//! | `mlflow-artifacts:/…`, `mlflow-artifacts://host:port/…`, `http(s)://…/api/2.0/mlflow-artifacts/artifacts/…` | [`ProxyArtifactRepository`]: the tracking server's artifact proxy |
+//! | `runs:/<run_id>/<path>` | resolved through the client to the run's artifact URI |
+//! | `s3://`, `gs://`, `wasbs://`, `abfss://`, … | not supported yet: a clear error |
+//!
+//! Files stream between disk and store in bounded memory. Every path a caller or a server gives
+//! is checked ([`paths`]): nothing is read from outside a logged directory, nothing is written
+//! outside a destination, and a failed download leaves no partial file.
+
+mod client_calls;
+mod local;
+pub mod paths;
+mod proxy;
+mod tree;
+mod uri;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+pub use local::LocalArtifactRepository;
+pub use proxy::ProxyArtifactRepository;
+pub use uri::{open_repository, split_runs_uri};
+
+/// One entry of a listing, MLflow's `FileInfo`: `path` relative to the repository root
+/// (`dir/file.txt`), `file_size` in bytes for files (absent for directories).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub is_dir: bool,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub file_size: Option<i64>,
+}
+
+/// An artifact store rooted at one URI (a run's `artifact_uri`, usually). Artifact paths are
+/// relative POSIX paths under that root; `None`/"" is the root itself.
+pub trait ArtifactRepository: Send + Sync {
+    /// The URI this repository is rooted at (never carries credentials).
+    fn root_uri(&self) -> &str;
+
+    /// The local directory of a repository on this machine's filesystem (`None` for remote ones).
+    fn local_root(&self) -> Option<&Path> {
+        None
+    }
+
+    /// Stores `local_file` as `<artifact_path>/<its file name>`.
+    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>) -> Result<()>;
+
+    /// Stores `bytes` as the artifact `artifact_file` (`dir/name.ext`).
+    fn log_bytes(&self, bytes: &[u8], artifact_file: &str) -> Result<()> {
+        tree::log_bytes_via_file(self, bytes, artifact_file)
+    }
+
+    /// Stores every file under `local_dir` at `<artifact_path>/<its path under local_dir>`. The
+    /// whole tree is checked first: a symlink leading outside `local_dir` refuses the call before
+    /// anything is stored.
+    fn log_artifacts(&self, local_dir: &Path, artifact_path: Option<&str>) -> Result<()> {
+        tree::log_tree(self, local_dir, artifact_path)
+    }
+
+    /// One level of the directory `path`, paths relative to the root (MLflow's `list_artifacts`);
+    /// a file or a missing path lists as empty.
+    fn list_artifacts(&self, path: Option<&str>) -> Result<Vec<FileInfo>>;
+
+    /// Whether `artifact_path` names a directory (the root always does).
+    fn is_directory(&self, artifact_path: &str) -> Result<bool> {
+        Ok(artifact_path.is_empty() || !self.list_artifacts(Some(artifact_path))?.is_empty())
+    }
+
+    /// Downloads one file to `local_file` (its directory exists). Implementations write a
+    /// temporary file beside it and rename it into place, removing it on failure.
+    fn download_file(&self, artifact_path: &str, local_file: &Path) -> Result<()>;
+
+    /// MLflow's `download_artifacts`: the file or directory tree `artifact_path` copied under
+    /// `dst` (as `dst/<artifact_path>`); returns the local path of what was asked for.
+    fn download_artifacts(&self, artifact_path: Option<&str>, dst: &Path) -> Result<PathBuf> {
+        tree::download(self, artifact_path, dst)
+    }
+}

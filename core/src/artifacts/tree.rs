@@ -1,0 +1,194 @@
+//! What every repository does the same way: logging a directory tree (checked first, then one
+//! file at a time), logging bytes through a temporary file, downloading a tree (listing checked
+//! entry by entry), and writing a downloaded file under a temporary name renamed into place.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use super::paths::{join, listed_child, local_path, normalize_artifact_path, normalize_optional, split_last};
+use super::ArtifactRepository;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Deepest directory nesting followed, in a local tree or a server's listing (a listing that
+/// never ends is a broken or hostile server).
+const MAX_DEPTH: usize = 256;
+
+pub(super) fn log_bytes_via_file<R: ArtifactRepository + ?Sized>(
+    repo: &R,
+    bytes: &[u8],
+    artifact_file: &str,
+) -> Result<()> {
+    let artifact_file = normalize_artifact_path(artifact_file, "artifact_file")?;
+    let (dir, name) = split_last(&artifact_file);
+    if name.is_empty() {
+        return Err(Error::invalid("artifact_file is empty; give a file name such as 'notes/summary.txt'"));
+    }
+    let staging = std::env::temp_dir().join(format!("libmlflow-artifact-{}", uuid::Uuid::new_v4().simple()));
+    fs::create_dir(&staging).map_err(|e| io_error(e, "creating a staging directory in", &staging))?;
+    let file = staging.join(name);
+    let outcome = fs::write(&file, bytes)
+        .map_err(|e| io_error(e, "writing", &file))
+        .and_then(|()| repo.log_artifact(&file, Some(dir)));
+    let _ = fs::remove_dir_all(&staging);
+    outcome
+}
+
+pub(super) fn log_tree<R: ArtifactRepository + ?Sized>(
+    repo: &R,
+    local_dir: &Path,
+    artifact_path: Option<&str>,
+) -> Result<()> {
+    let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
+    let meta = fs::metadata(local_dir).map_err(|e| io_error(e, "reading", local_dir))?;
+    if !meta.is_dir() {
+        return Err(Error::invalid(format!(
+            "{} is not a directory; use log_artifact for a single file",
+            local_dir.display()
+        )));
+    }
+    let root = fs::canonicalize(local_dir).map_err(|e| io_error(e, "resolving", local_dir))?;
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    let mut visited = HashSet::from([root.clone()]);
+    collect(&root, local_dir, "", &mut Listing { files: &mut files, dirs: &mut dirs }, &mut visited, 0)?;
+    if let Some(store_root) = repo.local_root() {
+        // MLflow copies a local tree whole (copytree), empty directories included; object
+        // stores and the proxy have no directories of their own to create.
+        for dir in std::iter::once(String::new()).chain(dirs) {
+            let target = local_path(store_root, &join(&artifact_path, &dir));
+            fs::create_dir_all(&target).map_err(|e| io_error(e, "creating", &target))?;
+        }
+    }
+    for (file, rel_dir) in files {
+        repo.log_artifact(&file, Some(&join(&artifact_path, &rel_dir)))?;
+    }
+    Ok(())
+}
+
+/// What a walk of a local tree found: files as `(local path, artifact dir relative to the tree
+/// root)` and every directory (relative path).
+struct Listing<'a> {
+    files: &'a mut Vec<(PathBuf, String)>,
+    dirs: &'a mut Vec<String>,
+}
+
+/// The files and directories under `dir`, refusing symlinks whose target lies outside `root`
+/// and names that are not UTF-8.
+fn collect(
+    root: &Path,
+    dir: &Path,
+    rel: &str,
+    found: &mut Listing<'_>,
+    visited: &mut HashSet<PathBuf>,
+    depth: usize,
+) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(format!("{} is nested more than {MAX_DEPTH} levels deep", dir.display())));
+    }
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(|e| io_error(e, "listing", dir))?
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| io_error(e, "listing", dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name().into_string().map_err(|n| {
+            Error::invalid(format!("file name {:?} in {} is not UTF-8; artifact names must be", n, dir.display()))
+        })?;
+        let mut kind = entry.file_type().map_err(|e| io_error(e, "reading", &path))?;
+        if kind.is_symlink() {
+            let target = fs::canonicalize(&path).map_err(|e| io_error(e, "following the symlink", &path))?;
+            if !target.starts_with(root) {
+                return Err(Error::invalid(format!(
+                    "{} is a symlink to {}, outside the directory being logged ({}); refusing to log it",
+                    path.display(),
+                    target.display(),
+                    root.display()
+                )));
+            }
+            kind = fs::metadata(&target).map_err(|e| io_error(e, "reading", &target))?.file_type();
+            if kind.is_dir() && !visited.insert(target) {
+                continue; // a link back to a directory already logged: a cycle
+            }
+        }
+        if kind.is_dir() {
+            let sub = join(rel, &name);
+            found.dirs.push(sub.clone());
+            collect(root, &path, &sub, found, visited, depth + 1)?;
+        } else if kind.is_file() {
+            found.files.push((path, rel.to_string()));
+        }
+        // Sockets, FIFOs and devices are not artifacts.
+    }
+    Ok(())
+}
+
+pub(super) fn download<R: ArtifactRepository + ?Sized>(
+    repo: &R,
+    artifact_path: Option<&str>,
+    dst: &Path,
+) -> Result<PathBuf> {
+    let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
+    fs::create_dir_all(dst).map_err(|e| io_error(e, "creating the destination", dst))?;
+    let target = local_path(dst, &artifact_path);
+    if repo.is_directory(&artifact_path)? {
+        download_dir(repo, &artifact_path, dst, 0)?;
+    } else {
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error(e, "creating", parent))?;
+        }
+        repo.download_file(&artifact_path, &target)?;
+    }
+    Ok(target)
+}
+
+fn download_dir<R: ArtifactRepository + ?Sized>(repo: &R, dir: &str, dst: &Path, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(format!(
+            "{} lists directories nested more than {MAX_DEPTH} levels deep under '{dir}'",
+            repo.root_uri()
+        )));
+    }
+    let local_dir = local_path(dst, dir);
+    fs::create_dir_all(&local_dir).map_err(|e| io_error(e, "creating", &local_dir))?;
+    let listing = repo.list_artifacts(Some(dir))?;
+    // Check the whole listing before writing any of it.
+    let children: Vec<(String, bool)> =
+        listing.iter().map(|f| Ok((listed_child(dir, &f.path, repo.root_uri())?, f.is_dir))).collect::<Result<_>>()?;
+    for (child, is_dir) in children {
+        if is_dir {
+            download_dir(repo, &child, dst, depth + 1)?;
+        } else {
+            repo.download_file(&child, &local_path(dst, &child))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `target` through a temporary file beside it (`fill` writes the content), renamed into
+/// place on success and removed on failure, so a failed transfer leaves no partial file.
+pub(super) fn write_via_temp(target: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
+    let mut file =
+        File::options().write(true).create_new(true).open(&temp).map_err(|e| io_error(e, "creating", &temp))?;
+    let filled = fill(&mut file).and_then(|()| file.sync_all().map_err(|e| io_error(e, "writing", &temp)));
+    drop(file);
+    let outcome = filled.and_then(|()| fs::rename(&temp, target).map_err(|e| io_error(e, "moving into place", target)));
+    if outcome.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    outcome
+}
+
+/// An I/O error as a clear core error: a missing file is NotFound, a refused one PermissionDenied.
+pub(super) fn io_error(e: std::io::Error, doing: &str, path: &Path) -> Error {
+    let kind = match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
+        _ => ErrorKind::Storage,
+    };
+    Error::new(kind, format!("{doing} {}: {e}", path.display()))
+}
