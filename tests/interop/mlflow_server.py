@@ -37,7 +37,7 @@ class MlflowServer:
     def __init__(
         self,
         backend_uri: str,
-        artifact_root: Path,
+        artifact_root: Path | str,
         log_path: Path,
         *,
         port: int | None = None,
@@ -84,7 +84,8 @@ class MlflowServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=artifact_root.parent,
+            # A URI root (e.g. `mlflow-artifacts:/`) has no directory: run beside the log then.
+            cwd=artifact_root.parent if isinstance(artifact_root, Path) else log_path.parent,
             start_new_session=True,
         )
 

@@ -142,14 +142,13 @@ def proxy(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("artifact-proxy")
     destination = root / "mlartifacts"
-    # The last --default-artifact-root wins: runs get `mlflow-artifacts:/<exp>/<run>/artifacts`,
-    # served from `destination`, as `mlflow server`'s own default does.
+    # Runs get `mlflow-artifacts:/<exp>/<run>/artifacts`, served from `destination`, as
+    # `mlflow server`'s own default does.
     server = MlflowServer(
         f"sqlite:///{root / 'mlflow.db'}",
-        root / "unused-artifacts",
+        "mlflow-artifacts:/",
         root / "server.log",
-        extra_args=("--serve-artifacts", "--default-artifact-root", "mlflow-artifacts:/",
-                    "--artifacts-destination", str(destination)),
+        extra_args=("--serve-artifacts", "--artifacts-destination", str(destination)),
     )
     worker = LibmlflowProcess(environment=rest_environment(root / "spool"))
     try:
