@@ -2,7 +2,9 @@
 # The C and C++ suite of libmlflow:
 #   1. builds libmlflow (cargo, release) and, with CMake + Ninja, the examples and the tests;
 #   2. compiles the C++ header alone under strict warnings (C++17/20, g++ and clang++ if present);
-#   3. runs ctest: GoogleTest tests of the C ABI and the C++ layer, a plain C11 test of the header;
+#   3. runs ctest: GoogleTest tests of the C ABI and the C++ layer, a plain C11 test of the header,
+#      and the C++ layer against a real `mlflow server` on 127.0.0.1 (online, offline + sync, dead
+#      server; one server for them all, from .venv, started and stopped by ctest fixtures);
 #   4. runs the C, C++ and Rust examples (each logs a training loop to ./mlflow.db of a temp dir);
 #   5. installs the package to a temporary prefix and builds a small out-of-tree consumer with
 #      find_package(mlflow) (shared and static) and with pkg-config, and runs each;
@@ -19,7 +21,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mlflow-test-cpp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 step() { echo "==> [cpp $((SECONDS - start)) s] $*"; }
 # The examples must use their default store (./mlflow.db); the tests choose theirs explicitly.
-unset MLFLOW_TRACKING_URI MLFLOW_EXPERIMENT_NAME MLFLOW_EXPERIMENT_ID MLFLOW_RUN_ID
+unset MLFLOW_TRACKING_URI MLFLOW_EXPERIMENT_NAME MLFLOW_EXPERIMENT_ID MLFLOW_RUN_ID LIBMLFLOW_OFFLINE LIBMLFLOW_SPOOL_DIR
+
+# The tracking-server tests (tests/cpp/cpp_tracking_server_test.cpp) run the reference `mlflow server`
+# from .venv, started and stopped by ctest fixtures (scripts/mlflow-test-server.sh).
+step "scripts/setup-venv.sh (mlflow server for the tracking-server tests)"
+scripts/setup-venv.sh
 
 step "cargo build --release --locked -p mlflow-ffi"
 cargo build --release --locked -p mlflow-ffi

@@ -235,6 +235,9 @@ impl Remote {
         if let Some(d) = &self.delivery {
             d.close(timeout);
         }
-        self.spool.pending().1
+        let unsent = self.spool.pending().1;
+        // What is left is the next client's (or a sync's) to deliver, even in this process.
+        self.spool.release_ownership();
+        unsent
     }
 }

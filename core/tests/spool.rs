@@ -149,3 +149,18 @@ fn packing_then_spooling_keeps_every_item() {
     spool.append(&pack(&writes)).unwrap();
     assert_eq!(spool.pending().1, 2501);
 }
+
+#[test]
+fn a_released_owner_s_records_are_adopted_in_the_same_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = spool_path(dir.path(), "http://h:1");
+    let closed = SpoolFile::open(&path).unwrap();
+    closed.append(&[batch("r", 0..2)]).unwrap();
+    let alive = SpoolFile::open(&path).unwrap();
+    assert_eq!(alive.pending(), (0, 0), "an open owner's records are its own");
+    closed.release_ownership();
+    // Still readable after release (a closed client answers run id lookups).
+    assert_eq!(closed.server_run_id("x").unwrap(), None);
+    assert_eq!(alive.adopt_orphans().unwrap(), 1);
+    assert_eq!(alive.next().unwrap().unwrap().decode().unwrap(), batch("r", 0..2));
+}

@@ -16,6 +16,11 @@
 //   string and refuse embedded NUL bytes.
 // - Numbers given as param or tag values are written as Python's str() writes them ("0.01",
 //   "1.0", "True"); that uses the floating-point std::to_chars of C++17 (GCC 11+, libc++ 14+).
+// - A tracking server (`http://host:5000`): logged data goes through a local spool and never waits
+//   for the network; runs started while the server cannot be reached (or with Options::offline)
+//   get a local id, Client::server_run_id() maps it once delivered, CloseReport::unsent counts
+//   what still waits, and mlflow::sync_spool() uploads a spool later. Calls that need the server
+//   throw mlflow::Error with MLFLOW_ERR_UNAVAILABLE (Error::unavailable()) when it is out of reach.
 // - Thread safety is the C library's: a Client and a Run may be used from many threads at once,
 //   an Options object may not. Moving or destroying a handle while another thread uses it is a
 //   data race, as for any C++ object.
@@ -39,6 +44,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -50,7 +56,9 @@ namespace mlflow {
 
 // ---- errors -------------------------------------------------------------------------------
 
-/// A failed libmlflow call: the C status and its message (what()).
+/// A failed libmlflow call: the C status and its message (what()). With a tracking server,
+/// MLFLOW_ERR_UNAVAILABLE means the server could not be reached (logged data waits in the spool
+/// and is not lost) and MLFLOW_ERR_PERMISSION_DENIED that it refused the credentials.
 class Error : public std::runtime_error {
  public:
   Error(mlflow_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
@@ -59,17 +67,23 @@ class Error : public std::runtime_error {
   mlflow_status status() const noexcept { return status_; }
   /// The status's name, e.g. "MLFLOW_ERR_NOT_FOUND".
   const char* status_name() const noexcept { return mlflow_status_name(static_cast<int32_t>(status_)); }
+  /// The tracking server could not be reached or kept failing (MLFLOW_ERR_UNAVAILABLE), or the
+  /// client is offline; worth retrying later.
+  bool unavailable() const noexcept { return status_ == MLFLOW_ERR_UNAVAILABLE; }
 
  private:
   mlflow_status status_;
 };
 
-/// What closing a client did (see mlflow_close_report).
+/// What closing a client did (see mlflow_close_report). `unsent` (tracking server only): items
+/// safe in the spool but not delivered yet — the next client on the same spool or sync_spool()
+/// delivers them; they do not make the close unclean.
 struct CloseReport {
   std::uint64_t written = 0;
   std::uint64_t dropped = 0;
   std::uint64_t unwritten = 0;
   std::uint64_t failed = 0;
+  std::uint64_t unsent = 0;
 
   /// Everything accepted was written.
   bool clean() const noexcept { return dropped == 0 && unwritten == 0 && failed == 0; }
@@ -229,6 +243,18 @@ class Options {
   /// How long an implicit close (destructor, process exit) may take.
   Options& close_timeout(std::chrono::milliseconds timeout) {
     detail::check(mlflow_options_set_close_timeout_ms(get(), detail::millis(timeout)));
+    return *this;
+  }
+  /// Tracking server only: the directory of the spool where logged data waits until the server
+  /// has it (default LIBMLFLOW_SPOOL_DIR, else ~/.local/share/libmlflow/spool).
+  Options& spool_dir(std::string_view dir) {
+    detail::check(mlflow_options_set_spool_dir(get(), detail::c_string(dir, "dir").c_str()));
+    return *this;
+  }
+  /// Tracking server only: never contact the server; runs get local ids and everything stays in
+  /// the spool until sync_spool() uploads it (default: LIBMLFLOW_OFFLINE).
+  Options& offline(bool offline) {
+    detail::check(mlflow_options_set_offline(get(), offline));
     return *this;
   }
   /// The `mlflow.source.name` tag of new runs (default: this program's path).
@@ -472,6 +498,29 @@ class Client {
     return detail::take_string(out, len);
   }
 
+  // -- tracking server: spool and local run ids --
+
+  /// The tracking server's id for a run started while the server could not be reached (or
+  /// offline), which got a local id; nullopt while it waits in the spool, or when `run_id` is not
+  /// a local id of this client's spool.
+  std::optional<std::string> server_run_id(std::string_view run_id) const {
+    char* out = nullptr;
+    std::size_t len = 0;
+    const mlflow_status status =
+        mlflow_client_server_run_id(handle_, detail::c_string(run_id, "run_id").c_str(), &out, &len);
+    // Waiting in the spool (UNAVAILABLE) or not a local id (NOT_FOUND): no server id to give.
+    if (status == MLFLOW_ERR_UNAVAILABLE || status == MLFLOW_ERR_NOT_FOUND) return std::nullopt;
+    detail::check(status);
+    return detail::take_string(out, len);
+  }
+
+  /// Logged items in the spool the tracking server does not have yet (0 for sqlite stores).
+  std::uint64_t undelivered() const {
+    std::uint64_t n = 0;
+    detail::check(mlflow_client_undelivered(handle_, &n));
+    return n;
+  }
+
   /// Waits until everything logged before is durable.
   void flush(std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
     detail::check(mlflow_client_flush(handle_, detail::millis(timeout)));
@@ -483,7 +532,7 @@ class Client {
   CloseReport close(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     mlflow_close_report c{};
     const mlflow_status status = mlflow_client_close(handle_, detail::millis(timeout), &c);
-    CloseReport report{c.written, c.dropped, c.unwritten, c.failed};
+    CloseReport report{c.written, c.dropped, c.unwritten, c.failed, c.unsent};
     if (status != MLFLOW_OK) {
       throw CloseError(status, mlflow_last_error_message(), report);
     }
@@ -508,6 +557,111 @@ class Client {
 
   mlflow_client* handle_ = nullptr;
 };
+
+// ---- spool sync -----------------------------------------------------------------------------
+
+/// A local run id and the tracking server's id for it (nullopt: not created there yet).
+struct RunIdMapping {
+  std::string local_id;
+  std::optional<std::string> server_id;
+};
+
+/// What sync_spool() did (see mlflow_sync_report): items `delivered`, items `remaining` in the
+/// spool (a later sync resumes), records `busy` (of processes still running), items `failed`
+/// (refused by the server, set aside in the spool); every local run id of the spools with the
+/// server's id; and the whole report as JSON (`json`, SyncReport::to_json's shape).
+struct SyncReport {
+  std::uint64_t delivered = 0;
+  std::uint64_t remaining = 0;
+  std::uint64_t busy = 0;
+  std::uint64_t failed = 0;
+  std::vector<RunIdMapping> run_ids;
+  std::string json;
+
+  /// Everything was delivered: nothing remains, nothing was refused.
+  bool complete() const noexcept { return remaining == 0 && failed == 0; }
+};
+
+/// Thrown by sync_spool() when items remain (MLFLOW_ERR_UNAVAILABLE: sync again later) or the
+/// server refused some (MLFLOW_ERR_WRITE_FAILED); carries the report all the same.
+class SyncError : public Error {
+ public:
+  SyncError(mlflow_status status, const std::string& message, SyncReport report)
+      : Error(status, message), report_(std::move(report)) {}
+
+  const SyncReport& report() const noexcept { return report_; }
+
+ private:
+  SyncReport report_;
+};
+
+namespace detail {
+
+/// The `"run_ids": [{"local_id": ..., "server_id": ... | null}]` part of a sync report's JSON.
+/// Run ids are plain hex, never escaped, and the pattern `"key":"` cannot occur inside a JSON
+/// string (its quotes would be escaped there), so a scan for the keys is exact.
+inline std::vector<RunIdMapping> sync_report_run_ids(const std::string& json) {
+  std::vector<RunIdMapping> out;
+  const std::string_view text(json);
+  std::size_t pos = text.find("\"run_ids\":[");
+  if (pos == std::string_view::npos) return out;
+  const std::size_t end = text.find(']', pos);
+  const auto string_after = [&](std::string_view object, std::string_view key) -> std::optional<std::string> {
+    const std::string pattern = "\"" + std::string(key) + "\":\"";
+    const std::size_t at = object.find(pattern);
+    if (at == std::string_view::npos) return std::nullopt;
+    const std::size_t from = at + pattern.size();
+    const std::size_t to = object.find('"', from);
+    if (to == std::string_view::npos) return std::nullopt;
+    return std::string(object.substr(from, to - from));
+  };
+  while (true) {
+    const std::size_t open = text.find('{', pos);
+    if (open == std::string_view::npos || open > end) break;
+    const std::size_t close = text.find('}', open);
+    if (close == std::string_view::npos || close > end) break;
+    const std::string_view object = text.substr(open, close - open + 1);
+    if (std::optional<std::string> local = string_after(object, "local_id")) {
+      out.push_back(RunIdMapping{std::move(*local), string_after(object, "server_id")});
+    }
+    pos = close + 1;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Uploads a spool to a tracking server, in order, exactly once, retrying for at most `timeout`:
+/// `spool` is a spool file or a directory of them (empty: LIBMLFLOW_SPOOL_DIR, else
+/// ~/.local/share/libmlflow/spool), `tracking_uri` empty means MLFLOW_TRACKING_URI. Returns the
+/// report when everything was delivered; throws SyncError (with the report) when items remain or
+/// were refused, and Error (MLFLOW_ERR_NOT_FOUND) when there is no spool at `spool`.
+inline SyncReport sync_spool(std::string_view spool = {}, std::string_view tracking_uri = {},
+                             std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+  const std::string spool_arg = detail::c_string(spool, "spool");
+  const std::string uri_arg = detail::c_string(tracking_uri, "tracking_uri");
+  mlflow_sync_report counts{};
+  char* json = nullptr;
+  std::size_t len = 0;
+  const mlflow_status status =
+      mlflow_sync_spool(spool_arg.empty() ? nullptr : spool_arg.c_str(), uri_arg.empty() ? nullptr : uri_arg.c_str(),
+                        detail::millis(timeout), &counts, &json, &len);
+  if (status != MLFLOW_OK && json == nullptr) {
+    throw Error(status, mlflow_last_error_message());  // the sync could not start
+  }
+  const std::string message = status == MLFLOW_OK ? std::string() : std::string(mlflow_last_error_message());
+  SyncReport report;
+  report.delivered = counts.delivered;
+  report.remaining = counts.remaining;
+  report.busy = counts.busy;
+  report.failed = counts.failed;
+  report.json = detail::take_string(json, len);
+  report.run_ids = detail::sync_report_run_ids(report.json);
+  if (status != MLFLOW_OK) {
+    throw SyncError(status, message, std::move(report));
+  }
+  return report;
+}
 
 }  // namespace mlflow
 

@@ -1,5 +1,6 @@
 //! `NativeClient`: one core client (store + batching writer) shared by every Python thread.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,9 +9,10 @@ use mlflow_core::context::RunContext;
 use mlflow_core::{json_api, Client, ClientOptions, Metric, Param, RunStatus, RunTag, StartRun};
 
 use crate::chunk::{Chunk, RunSlots};
-use crate::error::NativeResult;
+use crate::error::{ErrorFields, NativeResult};
 use crate::keys::KeyTable;
 use crate::run::NativeRun;
+use crate::spool::{CloseSummary, RunIdPair};
 
 /// A key/value pair (params, tags), in the caller's order.
 #[derive(uniffi::Record)]
@@ -39,11 +41,24 @@ pub struct NativeClient {
 impl NativeClient {
     /// Opens the store named by `tracking_uri` (None: `MLFLOW_TRACKING_URI`, else
     /// `sqlite:///mlflow.db`). `source_name` is the user's script, recorded in
-    /// `mlflow.source.name` as MLflow does for Python programs.
+    /// `mlflow.source.name` as MLflow does for Python programs. Tracking server only:
+    /// `spool_dir` (None: `LIBMLFLOW_SPOOL_DIR`, else the default) and `offline` (None:
+    /// `LIBMLFLOW_OFFLINE`).
     #[uniffi::constructor]
-    pub fn open(tracking_uri: Option<String>, source_name: Option<String>) -> NativeResult<Arc<Self>> {
+    pub fn open(
+        tracking_uri: Option<String>,
+        source_name: Option<String>,
+        spool_dir: Option<String>,
+        offline: Option<bool>,
+    ) -> NativeResult<Arc<Self>> {
         let context = source_name.map_or_else(RunContext::detect, RunContext::for_source);
-        let options = ClientOptions { tracking_uri, context: Some(context), ..ClientOptions::default() };
+        let options = ClientOptions {
+            tracking_uri,
+            spool_dir: spool_dir.filter(|d| !d.is_empty()).map(PathBuf::from),
+            offline,
+            context: Some(context),
+            ..ClientOptions::default()
+        };
         Ok(Arc::new(NativeClient { client: Client::open(options)?, keys: Arc::default(), slots: RunSlots::default() }))
     }
 
@@ -107,10 +122,11 @@ impl NativeClient {
         Ok(self.slots.log_chunk(&self.keys, &chunk)?)
     }
 
-    /// Ends a run by id after its queued data is written.
-    pub fn end_run(&self, run_id: String, status: String, end_time: Option<i64>) -> NativeResult<()> {
-        self.client.end_run(&run_id, RunStatus::parse(&status)?, end_time)?;
-        Ok(())
+    /// Ends a run by id after its queued data is written. Returns whether the server has the
+    /// end now; false when it waits in the spool for a tracking server that cannot be reached
+    /// (it is delivered behind the run's data).
+    pub fn end_run(&self, run_id: String, status: String, end_time: Option<i64>) -> NativeResult<bool> {
+        Ok(self.client.end_run(&run_id, RunStatus::parse(&status)?, end_time)?.is_some())
     }
 
     /// Validates a metric key once and returns its id for `log_metric_chunk`.
@@ -166,13 +182,48 @@ impl NativeClient {
     }
 
     /// Ends runs this client started and left open, writes what is queued within the timeout
-    /// and stops the writer; an error says what could not be written.
-    pub fn close(&self, timeout_ms: u64) -> NativeResult<()> {
+    /// and stops the writer. The summary's `error` says what could not be written.
+    pub fn close(&self, timeout_ms: u64) -> CloseSummary {
         let report = self.client.close(Duration::from_millis(timeout_ms));
-        match close_report_error(&report) {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+        CloseSummary {
+            written: report.written,
+            dropped: report.dropped,
+            unwritten: report.unwritten,
+            failed: report.failed,
+            unsent: report.unsent,
+            error: close_report_error(&report).as_ref().map(ErrorFields::from),
         }
+    }
+
+    /// Whether this client talks to a tracking server (and so has a spool).
+    pub fn is_remote(&self) -> bool {
+        self.client.is_remote()
+    }
+
+    /// The tracking server's id for a run started while it could not be reached (a local id);
+    /// None while the run waits in the spool, and for ids that are not local.
+    pub fn server_run_id(&self, run_id: String) -> NativeResult<Option<String>> {
+        Ok(self.client.server_run_id(&run_id)?)
+    }
+
+    /// Every run started under a local id through this client's spool, with its server id once known.
+    pub fn run_id_mappings(&self) -> NativeResult<Vec<RunIdPair>> {
+        Ok(self
+            .client
+            .run_id_mappings()?
+            .into_iter()
+            .map(|m| RunIdPair { local_id: m.local_id, server_id: m.server_id })
+            .collect())
+    }
+
+    /// Tracking server only: logged items in the spool not yet delivered (0 otherwise).
+    pub fn undelivered(&self) -> u64 {
+        self.client.undelivered()
+    }
+
+    /// Tracking server only: the spool file of this client.
+    pub fn spool_path(&self) -> Option<String> {
+        self.client.spool_path().map(|p| p.display().to_string())
     }
 }
 

@@ -19,7 +19,24 @@ impl std::error::Error for NativeError {}
 
 impl From<Error> for NativeError {
     fn from(e: Error) -> Self {
-        NativeError::Failed {
+        let ErrorFields { kind, error_code, message } = ErrorFields::from(&e);
+        NativeError::Failed { kind, error_code, message }
+    }
+}
+
+/// An error as plain fields, for results that carry a report *and* an error (close, sync) and
+/// so cannot raise `NativeError` without losing the report. Python builds the same exception
+/// from it as from `NativeError`.
+#[derive(Debug, uniffi::Record)]
+pub struct ErrorFields {
+    pub kind: String,
+    pub error_code: String,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorFields {
+    fn from(e: &Error) -> Self {
+        ErrorFields {
             kind: kind_name(e.kind()).to_string(),
             error_code: e.mlflow_code().to_string(),
             message: e.message().to_string(),
@@ -40,6 +57,8 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::QueueFull => "QUEUE_FULL",
         ErrorKind::WriteFailed => "WRITE_FAILED",
         ErrorKind::Closed => "CLOSED",
+        ErrorKind::Unavailable => "UNAVAILABLE",
+        ErrorKind::PermissionDenied => "PERMISSION_DENIED",
         _ => "INTERNAL",
     }
 }

@@ -15,13 +15,15 @@ mod client;
 mod error;
 mod keys;
 mod run;
+mod spool;
 #[cfg(sqlite_linked)]
 mod sqlite_compat;
 mod sqlite_library;
 
 pub use client::{KeyValue, MetricPoint, NativeClient};
-pub use error::NativeError;
+pub use error::{ErrorFields, NativeError};
 pub use run::NativeRun;
+pub use spool::{sync_spool, CloseSummary, RunIdPair, SyncOutcome};
 pub use sqlite_library::{
     sqlite_hold_allocator, sqlite_library_address, sqlite_library_version, sqlite_release_allocator,
 };

@@ -48,10 +48,10 @@ impl NativeRun {
         Ok(self.run.log_batch(&metrics, &params, &tags)?)
     }
 
-    /// Ends the run with `status` (FINISHED, FAILED, KILLED) after its data is written.
-    pub fn end(&self, status: String) -> NativeResult<()> {
-        self.run.end(RunStatus::parse(&status)?)?;
-        Ok(())
+    /// Ends the run with `status` (FINISHED, FAILED, KILLED) after its data is written. Returns
+    /// whether the server has the end now (false: it waits in the spool for an unreachable server).
+    pub fn end(&self, status: String) -> NativeResult<bool> {
+        Ok(self.run.end(RunStatus::parse(&status)?)?.is_some())
     }
 
     pub fn is_ended(&self) -> bool {

@@ -270,7 +270,11 @@ impl Delivery {
             let left = deadline.saturating_duration_since(Instant::now());
             let unreachable = s.server_down && fail_fast;
             if left.is_zero() || unreachable || s.stopped {
-                let cause = s.last_error.as_ref().map(|e| format!(": {}", e.message())).unwrap_or_default();
+                let cause = s
+                    .last_error
+                    .as_ref()
+                    .map(|e| format!("; last delivery attempt: {}", e.message()))
+                    .unwrap_or_default();
                 let (kind, why) = if unreachable {
                     (ErrorKind::Unavailable, "the tracking server cannot be reached".to_string())
                 } else {

@@ -102,8 +102,8 @@ pub struct SpoolFile {
     path: PathBuf,
     conn: Mutex<Connection>,
     owner: String,
-    /// Holds this owner's flock for as long as the spool is open.
-    _owner_lock: File,
+    /// Holds this owner's flock while the spool is in use; `None` once released (client closed).
+    owner_lock: Mutex<Option<File>>,
     owner_lock_path: PathBuf,
     /// This owner's undelivered records and items (mirrors the table, saves queries on hot paths).
     pending_records: AtomicU64,
@@ -138,7 +138,7 @@ impl SpoolFile {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
             owner,
-            _owner_lock: lock,
+            owner_lock: Mutex::new(Some(lock)),
             owner_lock_path,
             pending_records: AtomicU64::new(0),
             pending_items: AtomicU64::new(0),
@@ -376,11 +376,21 @@ impl SpoolFile {
     }
 }
 
+impl SpoolFile {
+    /// Gives up ownership (a closed client): undelivered records stay under this owner's name and
+    /// the next client or a sync — in this process too — adopts them. Reads keep working.
+    pub fn release_ownership(&self) {
+        let held = self.owner_lock.lock().map(|mut l| l.take()).unwrap_or(None);
+        if held.is_some() {
+            // Remove the file before the flock goes with the handle, so nobody locks a stale one.
+            let _ = std::fs::remove_file(&self.owner_lock_path);
+        }
+    }
+}
+
 impl Drop for SpoolFile {
     fn drop(&mut self) {
-        // Undelivered records stay under this owner's name; removing the lock file (the flock
-        // goes with the file handle) lets the next client adopt them at once.
-        let _ = std::fs::remove_file(&self.owner_lock_path);
+        self.release_ownership();
     }
 }
 

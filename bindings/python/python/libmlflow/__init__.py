@@ -7,9 +7,13 @@ and ``libmlflow.exceptions.MlflowException``. Data goes to MLflow 3.17.2's own s
 
 Logging calls return once the point is queued; ``flush()`` (also ``flush_async_logging()``),
 ending a run, any read, and interpreter exit make everything durable.
+
+With a tracking server (``http(s)://host:port``) logged data goes through a local spool, so an
+unreachable server never stalls training; ``sync_spool`` uploads a spool later (offline machines,
+``LIBMLFLOW_OFFLINE=true``). See :mod:`libmlflow.spool`.
 """
 
-from libmlflow import config, entities, exceptions, tracking
+from libmlflow import config, entities, exceptions, spool, tracking
 from libmlflow.entities import Experiment, Metric, Param, Run, RunInfo, RunStatus, RunTag, ViewType
 from libmlflow.exceptions import MlflowException
 from libmlflow.fluent import (
@@ -42,12 +46,14 @@ from libmlflow.fluent import (
     set_tracking_uri,
     start_run,
 )
+from libmlflow.spool import CloseReport, SyncReport, sync_spool
 from libmlflow.tracking import MlflowClient
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ActiveRun",
+    "CloseReport",
     "Experiment",
     "Metric",
     "MlflowClient",
@@ -87,6 +93,9 @@ __all__ = [
     "set_tag",
     "set_tags",
     "set_tracking_uri",
+    "spool",
     "start_run",
+    "SyncReport",
+    "sync_spool",
     "tracking",
 ]

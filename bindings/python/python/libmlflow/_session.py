@@ -32,7 +32,8 @@ from typing import Any, Callable, Iterable
 from libmlflow import _convert, _sqlite_check
 from libmlflow._native import (KeyValue, MetricPoint, NativeClient, NativeError, NativeRun, sqlite_hold_allocator,
                                sqlite_release_allocator)
-from libmlflow.exceptions import MlflowException, _from_native
+from libmlflow.exceptions import MlflowCloseException, MlflowException, _from_native
+from libmlflow.spool import CloseReport
 
 # Points per native call: large enough to amortize the call, small enough to keep latency low.
 CHUNK = 512
@@ -55,18 +56,28 @@ def _source_name() -> str | None:
 
 
 def native_call(fn: Callable[..., Any], *args: Any) -> Any:
-    """Calls into the core, turning its errors into MlflowException."""
+    """Calls into the core, turning its errors into MlflowException.
+
+    The exception is raised outside the ``except`` block, with this frame's locals cleared: an
+    exception the caller keeps (a traceback, pytest's ``raises``) must not keep the native client
+    alive through the frames it references — a closed client's spool stays locked by this
+    process until the native client is freed, and a sync would leave its records alone."""
     try:
         return fn(*args)
     except NativeError as e:
-        raise _from_native(e) from None
+        error = _from_native(e)
+    fn = args = None  # noqa: F841 - drops the references the traceback would keep
+    raise error
 
 
 class Session:
-    """A native client for one tracking URI, with its metric buffer and run handles."""
+    """A native client for one tracking URI (and, for a tracking server, one spool directory
+    and offline setting), with its metric buffer and run handles."""
 
-    def __init__(self, tracking_uri: str | None):
+    def __init__(self, tracking_uri: str | None, spool_dir: str | None = None, offline: bool | None = None):
         self.tracking_uri_arg = tracking_uri
+        self.spool_dir = spool_dir
+        self.offline = offline
         self._native: NativeClient | None = None
         self._open_lock = threading.Lock()
         self._drain_lock = threading.Lock()
@@ -94,7 +105,8 @@ class Session:
                 if self._closed:
                     raise MlflowException("this libmlflow client is closed", error_code="INVALID_STATE", kind="CLOSED")
                 _sqlite_check.check_once()  # warns if a second SQLite copy endangers the file
-                self._native = native_call(NativeClient.open, self.tracking_uri_arg, _source_name())
+                self._native = native_call(NativeClient.open, self.tracking_uri_arg, _source_name(), self.spool_dir,
+                                           self.offline)
                 self._start_drainer()
             return self._native
 
@@ -242,13 +254,15 @@ class Session:
         handle = native_call(self.native.resume_run, run_id)
         self._remember(handle, run_id)
 
-    def end_run(self, run_id: str, status: str, end_time: int | None = None) -> None:
+    def end_run(self, run_id: str, status: str, end_time: int | None = None) -> bool:
         """Ends a run once its data is written; later logging by id re-attaches (as MLflow
-        allows logging to a finished run)."""
+        allows logging to a finished run). Returns False when the end waits in the spool for a
+        tracking server that cannot be reached (it follows the run's data there)."""
         self.drain()
-        native_call(self.native.end_run, run_id, status, end_time)
+        delivered = native_call(self.native.end_run, run_id, status, end_time)
         self.runs.pop(run_id, None)
         self.slots.pop(run_id, None)
+        return delivered
 
     def log_batch(self, run_id: str, metrics: Iterable[MetricPoint], params: Iterable[tuple[str, str]],
                   tags: Iterable[tuple[str, str]]) -> None:
@@ -270,20 +284,31 @@ class Session:
         native_call(self.native.flush, FLUSH_TIMEOUT_MS)
         self.raise_deferred()
 
-    def close(self, timeout_ms: int = CLOSE_TIMEOUT_MS) -> None:
-        """Writes what is buffered and queued, ends runs left open, stops the writer."""
+    def close(self, timeout_ms: int = CLOSE_TIMEOUT_MS) -> CloseReport:
+        """Writes what is buffered and queued, ends runs left open, stops the writer. Returns
+        what the close did (an empty report when there was nothing open); raises
+        MlflowCloseException (with the report) when accepted data was not written."""
         if self._closed:
-            return
+            return CloseReport()
+        summary = None
         try:
             if self._native is not None:
                 self.drain()
-                native_call(self._native.close, timeout_ms)
+                summary = self._native.close(timeout_ms)
         finally:
             self._closed = True
             self._native = None
             self.runs = {}
             self.slots = {}
         self.raise_deferred()
+        if summary is None:
+            return CloseReport()
+        report = CloseReport(written=summary.written, dropped=summary.dropped, unwritten=summary.unwritten,
+                             failed=summary.failed, unsent=summary.unsent)
+        if summary.error is not None:
+            cause = _from_native(summary.error)
+            raise MlflowCloseException(cause.message, error_code=cause.error_code, kind=cause.kind, report=report)
+        return report
 
     @property
     def closed(self) -> bool:
@@ -309,18 +334,20 @@ def _drain_loop(session_ref: "weakref.ref[Session]") -> None:
 
 # ---- the process-wide registry ---------------------------------------------------------------
 
-_sessions: dict[str | None, Session] = {}
+# Keyed by (tracking URI, spool directory, offline): clients configured alike share one session.
+_sessions: dict[tuple[str | None, str | None, bool | None], Session] = {}
 _sessions_lock = threading.Lock()
 
 
-def session_for(tracking_uri: str | None) -> Session:
-    session = _sessions.get(tracking_uri)
+def session_for(tracking_uri: str | None, spool_dir: str | None = None, offline: bool | None = None) -> Session:
+    key = (tracking_uri, spool_dir, offline)
+    session = _sessions.get(key)
     if session is None or session.closed:
         with _sessions_lock:
-            session = _sessions.get(tracking_uri)
+            session = _sessions.get(key)
             if session is None or session.closed:
-                session = Session(tracking_uri)
-                _sessions[tracking_uri] = session
+                session = Session(tracking_uri, spool_dir, offline)
+                _sessions[key] = session
     return session
 
 
@@ -340,9 +367,14 @@ def _close_all_at_exit() -> None:
     exit handler runs (which then has nothing left to do)."""
     for session in all_sessions():
         try:
-            session.close()
+            report = session.close()
         except MlflowException as e:
             print(f"libmlflow: at exit: {e.message} ({e.error_code})", file=sys.stderr)
+            continue
+        if report.unsent:
+            print(f"libmlflow: at exit: {report.unsent} logged item(s) wait in the spool for the tracking server "
+                  "(it could not be reached, or offline mode); the next client on the same spool, or "
+                  "libmlflow.sync_spool(), delivers them", file=sys.stderr)
 
 
 def _before_fork() -> None:

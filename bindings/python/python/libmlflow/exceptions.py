@@ -1,6 +1,10 @@
 """Errors, as MLflow raises them: :class:`MlflowException` with MLflow's ``error_code`` strings
 (``INVALID_PARAMETER_VALUE``, ``RESOURCE_DOES_NOT_EXIST``, ``RESOURCE_ALREADY_EXISTS``,
-``INVALID_STATE``, ``INTERNAL_ERROR``, ``RESOURCE_EXHAUSTED``, ``DATA_LOSS`` ...)."""
+``INVALID_STATE``, ``INTERNAL_ERROR``, ``RESOURCE_EXHAUSTED``, ``DATA_LOSS``,
+``TEMPORARILY_UNAVAILABLE``, ``PERMISSION_DENIED`` ...). A few of libmlflow's kinds get a
+subclass, so they can be caught alone: :class:`MlflowClosedException`,
+:class:`MlflowUnavailableException` (tracking server unreachable; logged data waits in the spool),
+:class:`MlflowPermissionDeniedException`, and :class:`MlflowSyncException` (``sync_spool``)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ RESOURCE_DOES_NOT_EXIST = "RESOURCE_DOES_NOT_EXIST"
 RESOURCE_ALREADY_EXISTS = "RESOURCE_ALREADY_EXISTS"
 INVALID_STATE = "INVALID_STATE"
 INTERNAL_ERROR = "INTERNAL_ERROR"
+TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+PERMISSION_DENIED = "PERMISSION_DENIED"
 
 # MLflow's HTTP status per error code (what its REST server would answer).
 _HTTP_STATUS = {
@@ -21,6 +27,9 @@ _HTTP_STATUS = {
     "RESOURCE_EXHAUSTED": 429,
     "DATA_LOSS": 500,
     INTERNAL_ERROR: 500,
+    TEMPORARILY_UNAVAILABLE: 503,
+    PERMISSION_DENIED: 403,
+    "UNAUTHENTICATED": 401,
 }
 
 
@@ -52,10 +61,49 @@ class MlflowClosedException(MlflowException):
     """The client was closed, or was opened in the parent of a ``fork()``."""
 
 
-def _from_native(err: BaseException) -> MlflowException:
-    """The MlflowException for an error crossing from the core (``NativeError.Failed``)."""
+class MlflowUnavailableException(MlflowException):
+    """The tracking server could not be reached (or kept failing past MLflow's retry budget), or
+    the client is offline (``LIBMLFLOW_OFFLINE``). Logged data is not lost: it waits in the spool
+    and is delivered when the server is back, or by :func:`libmlflow.sync_spool`."""
+
+
+class MlflowPermissionDeniedException(MlflowException):
+    """The tracking server refused the credentials (401) or the permission (403)."""
+
+
+class MlflowSyncException(MlflowException):
+    """:func:`libmlflow.sync_spool` left work undone: records the server refused (set aside in
+    the spool) or items still waiting. ``report`` is the :class:`libmlflow.SyncReport` all the same."""
+
+    def __init__(self, message: Any, error_code: str = INTERNAL_ERROR, kind: str | None = None,
+                 report: Any = None, **kwargs: Any):
+        super().__init__(message, error_code=error_code, kind=kind, **kwargs)
+        self.report = report
+
+
+class MlflowCloseException(MlflowException):
+    """Closing a client left accepted data unwritten or refused; ``report`` is the
+    :class:`libmlflow.CloseReport` (what was written, dropped, unwritten, failed, unsent)."""
+
+    def __init__(self, message: Any, error_code: str = INTERNAL_ERROR, kind: str | None = None,
+                 report: Any = None, **kwargs: Any):
+        super().__init__(message, error_code=error_code, kind=kind, **kwargs)
+        self.report = report
+
+
+# libmlflow's error kinds with their own exception class; every other kind is MlflowException.
+_CLASS_BY_KIND: dict[str, type[MlflowException]] = {
+    "CLOSED": MlflowClosedException,
+    "UNAVAILABLE": MlflowUnavailableException,
+    "PERMISSION_DENIED": MlflowPermissionDeniedException,
+}
+
+
+def _from_native(err: Any) -> MlflowException:
+    """The MlflowException for an error crossing from the core (``NativeError.Failed``, or the
+    ``ErrorFields`` of a close or sync result). The one place core errors become exceptions."""
     kind = getattr(err, "kind", None)
     code = getattr(err, "error_code", None) or INTERNAL_ERROR
     message = getattr(err, "message", None) or str(err)
-    cls = MlflowClosedException if kind == "CLOSED" else MlflowException
+    cls = _CLASS_BY_KIND.get(kind or "", MlflowException)
     return cls(message, error_code=code, kind=kind)

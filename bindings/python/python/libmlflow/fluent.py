@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Literal
 
 from libmlflow import _convert
 from libmlflow._session import Session, session_for
 from libmlflow.entities import Experiment, Run, RunStatus, ViewType
-from libmlflow.exceptions import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowException
+from libmlflow.exceptions import (INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowException,
+                                  MlflowUnavailableException)
 
 if TYPE_CHECKING:
     import pandas
@@ -247,11 +249,37 @@ def start_run(
                                       "because it is in the deleted state.")
         else:
             parent_run_id = stack[-1].info.run_id if stack else None
-        new_id = session.start_run(_active_experiment_id if experiment_id is None else experiment_id,
-                                   run_name or None, parent_run_id, user_tags)
+        new_experiment_id = _active_experiment_id if experiment_id is None else experiment_id
+        new_id = session.start_run(new_experiment_id, run_name or None, parent_run_id, user_tags)
+        try:
+            active = ActiveRun(session_get_run(session, new_id))
+        except MlflowUnavailableException:
+            # A tracking server that cannot be reached (or offline mode): the run was started in
+            # the spool under a local id and reaches the server later; describe it from here.
+            active = ActiveRun(_spooled_run(new_id, new_experiment_id, run_name, parent_run_id, user_tags))
+        stack.append(active)
+        return active
     active = ActiveRun(session_get_run(session, new_id))
     stack.append(active)
     return active
+
+
+def _spooled_run(run_id: str, experiment_id: str | None, run_name: str | None, parent_run_id: str | None,
+                 tags: dict[str, str]) -> Run:
+    """What is known of a run started in the spool (not on the server yet): its local id, the
+    experiment it goes to, its name and the tags given here; RUNNING since now."""
+    if experiment_id is None:
+        experiment_id = os.environ.get("MLFLOW_EXPERIMENT_ID") or "0"
+    all_tags = dict(tags)
+    if parent_run_id:
+        all_tags["mlflow.parentRunId"] = parent_run_id
+    if run_name:
+        all_tags.setdefault("mlflow.runName", run_name)
+    return Run.from_json({
+        "info": {"run_id": run_id, "experiment_id": experiment_id, "status": "RUNNING",
+                 "start_time": time.time_ns() // 1_000_000, "lifecycle_stage": "active", "run_name": run_name},
+        "data": {"tags": [{"key": k, "value": v} for k, v in all_tags.items()]},
+    })
 
 
 def session_get_run(session: Session, run_id: str) -> Run:

@@ -3,13 +3,15 @@ method names and signatures for what libmlflow's core offers."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Generic, Iterable, Sequence, TypeVar
 
 from libmlflow import _convert
 from libmlflow._native import MetricPoint
 from libmlflow._session import Session, session_for
 from libmlflow.entities import Experiment, Metric, Param, Run, RunStatus, RunTag, ViewType
-from libmlflow.exceptions import RESOURCE_DOES_NOT_EXIST, MlflowException
+from libmlflow.exceptions import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowException
+from libmlflow.spool import CloseReport
 
 T = TypeVar("T")
 
@@ -39,21 +41,38 @@ def _status_name(status: Any) -> str:
 
 
 class MlflowClient:
-    """A client of the tracking store at ``tracking_uri`` (None: the URI the fluent API uses)."""
+    """A client of the tracking store at ``tracking_uri`` (None: the URI the fluent API uses).
 
-    def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None):
+    For a tracking server (``http(s)://host:port``), libmlflow's spool options: ``spool_dir``,
+    where undelivered data waits (None: ``LIBMLFLOW_SPOOL_DIR``, else
+    ``~/.local/share/libmlflow/spool``), and ``offline=True`` to never contact the server (None:
+    ``LIBMLFLOW_OFFLINE``); see :mod:`libmlflow.spool`. Clients with the same URI and options
+    share one native client (and the fluent API's, when the options are left None)."""
+
+    def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None, *,
+                 spool_dir: "str | os.PathLike[str] | None" = None, offline: bool | None = None):
         if tracking_uri is None:
             from libmlflow import fluent
 
             tracking_uri = fluent._tracking_uri
+        if spool_dir is not None and not isinstance(spool_dir, str):
+            if not hasattr(spool_dir, "__fspath__"):
+                raise MlflowException(f"spool_dir must be a path, not {type(spool_dir).__name__}",
+                                      error_code=INVALID_PARAMETER_VALUE)
+            spool_dir = os.fspath(spool_dir)
+        if offline is not None and not isinstance(offline, bool):
+            raise MlflowException(f"offline must be True, False or None, not {offline!r}",
+                                  error_code=INVALID_PARAMETER_VALUE)
         self._tracking_uri = tracking_uri
+        self._spool_dir = spool_dir
+        self._offline = offline
         self._session_cache: Session | None = None
 
     @property
     def _session(self) -> Session:
         session = self._session_cache
         if session is None or session.closed:
-            session = self._session_cache = session_for(self._tracking_uri)
+            session = self._session_cache = session_for(self._tracking_uri, self._spool_dir, self._offline)
         return session
 
     @property
@@ -241,10 +260,33 @@ class MlflowClient:
         """Returns when everything logged through this tracking URI is durable."""
         self._session.flush()
 
-    def close(self) -> None:
+    def close(self) -> CloseReport:
         """Writes what is queued, ends runs this process started and left open, and releases the
-        store. A later call opens it again."""
-        self._session.close()
+        store (a later call opens it again). Returns a :class:`~libmlflow.spool.CloseReport`; for
+        a tracking server, ``unsent`` counts items left in the spool (delivered later, not lost).
+        Raises :class:`~libmlflow.exceptions.MlflowCloseException` (with ``report``) when accepted
+        data was not written."""
+        return self._session.close()
+
+    # ---- tracking server: spool and local run ids (libmlflow) ----------------------------------
+
+    def get_server_run_id(self, run_id: str) -> str | None:
+        """The tracking server's id for a run started while the server could not be reached (or
+        offline): such runs get a local 32-hex id, mapped to the server's once the spool delivers
+        them. None while the run waits in the spool, and for ids that are not local ones."""
+        return self._session.call("server_run_id", _convert.optional_str("run_id", run_id) or "")
+
+    def get_run_id_mappings(self) -> dict[str, str | None]:
+        """Every local run id of this client's spool and the server's id for it (None: not yet)."""
+        return {m.local_id: m.server_id for m in self._session.call("run_id_mappings")}
+
+    def get_undelivered_count(self) -> int:
+        """Logged items in the spool the tracking server does not have yet (0 for sqlite stores)."""
+        return self._session.call("undelivered")
+
+    def get_spool_path(self) -> str | None:
+        """The spool file of this client (None for sqlite stores)."""
+        return self._session.call("spool_path")
 
 
 __all__ = ["MlflowClient", "PagedList"]
