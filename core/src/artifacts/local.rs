@@ -5,7 +5,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::paths::{join, local_path, normalize_artifact_path, normalize_optional, split_last};
+use super::paths::{join, local_path, logged_file_name, normalize_artifact_path, normalize_optional, split_last};
 use super::tree::{io_error, write_via_temp};
 use super::{ArtifactRepository, FileInfo};
 use crate::error::{Error, Result};
@@ -42,17 +42,7 @@ impl ArtifactRepository for LocalArtifactRepository {
     }
 
     fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>) -> Result<()> {
-        let meta = fs::metadata(local_file).map_err(|e| io_error(e, "reading", local_file))?;
-        if meta.is_dir() {
-            return Err(Error::invalid(format!(
-                "{} is a directory; use log_artifacts for a directory",
-                local_file.display()
-            )));
-        }
-        let name = local_file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name", local_file.display())))?;
+        let name = logged_file_name(local_file)?;
         let dir = self.dir_for(artifact_path)?;
         fs::create_dir_all(&dir).map_err(|e| io_error(e, "creating", &dir))?;
         let target = dir.join(name);

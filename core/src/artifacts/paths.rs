@@ -107,6 +107,22 @@ pub fn url_encode_path(path: &str) -> String {
     out
 }
 
+/// The name a single logged file keeps (`log_artifact`): its own file name; a directory, or a
+/// name that is not UTF-8, is refused.
+pub fn logged_file_name(local_file: &Path) -> Result<&str> {
+    let meta = std::fs::metadata(local_file).map_err(|e| super::tree::io_error(e, "reading", local_file))?;
+    if meta.is_dir() {
+        return Err(Error::invalid(format!(
+            "{} is a directory; use log_artifacts for a directory",
+            local_file.display()
+        )));
+    }
+    local_file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name", local_file.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::paths::{join, normalize_artifact_path, normalize_optional, url_encode_path};
-use super::tree::{io_error, write_via_temp};
+use super::paths::{join, logged_file_name, normalize_artifact_path, normalize_optional, url_encode_path};
+use super::tree::write_via_temp;
 use super::{ArtifactRepository, FileInfo};
 use crate::error::{Error, Result};
 use crate::store::rest::{HttpConfig, HttpEndpoint};
@@ -45,17 +45,7 @@ impl ArtifactRepository for ProxyArtifactRepository {
     }
 
     fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>) -> Result<()> {
-        let meta = std::fs::metadata(local_file).map_err(|e| io_error(e, "reading", local_file))?;
-        if meta.is_dir() {
-            return Err(Error::invalid(format!(
-                "{} is a directory; use log_artifacts for a directory",
-                local_file.display()
-            )));
-        }
-        let name = local_file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name", local_file.display())))?;
+        let name = logged_file_name(local_file)?;
         let dir = normalize_optional(artifact_path, "artifact_path")?;
         let target = join(&dir, &normalize_artifact_path(name, "file name")?);
         self.endpoint.put_file(&self.route(&target), local_file, content_type_of(name))

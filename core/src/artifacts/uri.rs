@@ -6,7 +6,7 @@ use super::proxy::ARTIFACTS_ROUTE;
 use super::{ArtifactRepository, LocalArtifactRepository, ProxyArtifactRepository};
 use crate::error::{Error, Result};
 use crate::store::rest::HttpConfig;
-use crate::util::absolute;
+use crate::util::{absolute, percent_decode};
 
 /// Schemes MLflow supports that libmlflow does not serve yet.
 const NOT_YET: [&str; 13] =
@@ -131,29 +131,6 @@ fn redact_userinfo(uri: &str) -> String {
         Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
         None => uri.to_string(),
     }
-}
-
-/// `%XX` escapes decoded (malformed ones kept as written).
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! stored exactly as given. The interop tests compare this with MLflow's own results.
 
 use crate::error::{Error, Result};
+use crate::util::percent_decode;
 
 pub(super) fn resolve_artifact_location(location: &str) -> Result<String> {
     match uri_scheme(location) {
@@ -90,30 +91,6 @@ fn join_onto_current_dir(relative: &str) -> String {
         out.push('/');
     }
     out
-}
-
-/// Percent-escapes decoded as `urllib.parse.unquote` does (UTF-8, invalid bytes replaced,
-/// malformed escapes left as they are).
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
