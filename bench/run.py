@@ -291,7 +291,7 @@ def rest_rows(rb):
                      "%d ns / %d ns" % (x["p50_ns"], x["p99_ns"]),
                      "MlflowClient.log_metric p50 / p99: %.1f / %.1f ms (server up)" % (sync["p50_ms"], sync["p99_ms"])
                      if key == "lib_latency_up" else "", "p99 < 50 µs", verdict(x["p99_ns"] < 50_000)))
-    best = max(d1["delivered_per_s"], d4["delivered_per_s"])
+    cpu_share = (d1["client_cpu_s"] or 0) / d1["delivered_s"]
     rows += [
         ("REST: points delivered to the server per second (%d points, in order)" % d1["n"],
          "%.0f/s (client CPU %.1f s of %.1f s)" % (d1["delivered_per_s"], d1["client_cpu_s"] or 0, d1["delivered_s"]),
@@ -302,9 +302,12 @@ def rest_rows(rb):
          "%.0f/s (client CPU %.1f s of %.1f s)" % (d4["delivered_per_s"], d4["client_cpu_s"] or 0, d4["delivered_s"]),
          "", "≥ 100× sync (%.0f×)" % (d4["delivered_per_s"] / sync["per_s"]),
          verdict(d4["delivered_per_s"] >= 100 * sync["per_s"])),
-        ("… vs the server's own limit (back-to-back 1000-metric log-batch, plain HTTP)", "%.0f/s" % best,
-         "%.0f/s" % ceil["per_s"], "limited by the server (%.0f%% of it)" % (100 * best / ceil["per_s"]),
-         verdict(best >= 0.7 * ceil["per_s"])),
+        # Like with like: one request at a time on both sides. The client idles most of the wall time.
+        ("… vs the server's own limit, one request at a time (back-to-back 1000-metric log-batch, plain HTTP)",
+         "%.0f/s" % d1["delivered_per_s"], "%.0f/s" % ceil["per_s"],
+         "limited by the server (%.0f%% of its rate; client busy %.0f%% of the time)"
+         % (100 * d1["delivered_per_s"] / ceil["per_s"], 100 * cpu_share),
+         verdict(d1["delivered_per_s"] >= 0.7 * ceil["per_s"] and cpu_share < 0.2)),
     ]
     return rows
 
