@@ -119,25 +119,23 @@ impl HttpEndpoint {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            let retry_after = match &failure.class {
-                FailureClass::Fatal => return Err(failure.error),
-                FailureClass::Connection => None,
-                FailureClass::RetryableStatus { retry_after, .. } => *retry_after,
-            };
-            if attempts > self.policy.max_retries {
-                return Err(Error::with_code(
-                    ErrorKind::Unavailable,
-                    "TEMPORARILY_UNAVAILABLE",
-                    format!(
-                        "{what} failed after {attempts} attempt(s) ({} retries allowed by \
-                         MLFLOW_HTTP_REQUEST_MAX_RETRIES); last error: {}",
-                        self.policy.max_retries,
-                        failure.error.message()
-                    ),
-                )
-                .retryable());
+            match self.policy.after_failure(attempts, failure) {
+                Ok(wait) => std::thread::sleep(wait),
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => {
+                    return Err(Error::with_code(
+                        ErrorKind::Unavailable,
+                        "TEMPORARILY_UNAVAILABLE",
+                        format!(
+                            "{what} failed after {attempts} attempt(s) ({} retries allowed by \
+                             MLFLOW_HTTP_REQUEST_MAX_RETRIES); last error: {}",
+                            self.policy.max_retries,
+                            error.message()
+                        ),
+                    )
+                    .retryable())
+                }
             }
-            std::thread::sleep(self.policy.delay(attempts, retry_after));
         }
     }
 }

@@ -186,18 +186,15 @@ impl RestStore {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            let retry_after = match &failure.class {
-                FailureClass::Fatal => return Err(failure.error),
-                FailureClass::Connection => None,
-                FailureClass::RetryableStatus { retry_after, .. } => *retry_after,
+            let last = failure.error.clone();
+            let wait = match self.policy.after_failure(attempts, failure) {
+                Ok(wait) => wait,
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => return Err(self.exhausted_error(req, attempts, error)),
             };
-            if attempts > self.policy.max_retries {
-                return Err(self.exhausted_error(req, attempts, failure.error));
-            }
-            let wait = self.policy.delay(attempts, retry_after);
             if let Some(d) = deadline {
                 if Instant::now() + wait >= d {
-                    return Err(self.deadline_error(req, attempts, Some(failure.error)));
+                    return Err(self.deadline_error(req, attempts, Some(last)));
                 }
             }
             std::thread::sleep(wait);

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::{FailureClass, HttpFailure};
 use crate::error::{Error, Result};
 
 /// MLflow's `_MLFLOW_HTTP_REQUEST_MAX_RETRIES_LIMIT`.
@@ -78,6 +79,21 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (1-based): the server's `Retry-After` when given,
     /// else urllib3's backoff — 0 for the first retry, then `factor·2^(retry-1) + U(0, jitter)`,
     /// at most [`BACKOFF_MAX`].
+    /// What a retry loop does after its attempt number `attempts` failed: `Ok(wait)` before the
+    /// next attempt, or `Err((error, spent))` to give up — at once for a failure retrying cannot
+    /// fix (`spent` false), or because the retries allowed are used up (`spent` true).
+    pub(crate) fn after_failure(&self, attempts: u32, failure: HttpFailure) -> Result<Duration, (Error, bool)> {
+        let retry_after = match &failure.class {
+            FailureClass::Fatal => return Err((failure.error, false)),
+            FailureClass::Connection => None,
+            FailureClass::RetryableStatus { retry_after, .. } => *retry_after,
+        };
+        if attempts > self.max_retries {
+            return Err((failure.error, true));
+        }
+        Ok(self.delay(attempts, retry_after))
+    }
+
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(wait) = retry_after {
             return wait.min(BACKOFF_MAX);
