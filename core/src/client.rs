@@ -178,10 +178,7 @@ impl Client {
     /// For a run started while the server could not be reached: the id the server gave it once
     /// delivered (`None` while it waits in the spool, and for ids that are not local).
     pub fn server_run_id(&self, run_id: &str) -> Result<Option<String>> {
-        match &self.inner.remote {
-            Some(r) => r.server_run_id(run_id),
-            None => Ok(None),
-        }
+        Ok(self.run_id_mapping(run_id)?.and_then(|m| m.server_id))
     }
 
     /// The spool's record of `run_id` if it is a local id (a run started while the server could

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::batcher::failures_error;
-use crate::client::PARENT_RUN_ID_TAG;
 use crate::entities::{RunStatus, RunTag};
 use crate::error::{Error, ErrorKind, Result};
-use crate::spool::courier::{create_run_body, create_run_once, Courier};
+use crate::spool::courier::{create_run_body, create_run_once, with_server_parent, Courier};
 use crate::spool::{spool_path, Delivery, SpoolFile, SpoolRecord, SpoolSink, CLIENT_RUN_ID_TAG};
-use crate::store::rest::{ApiRequest, FailureClass, RestStore};
-use crate::store::{WriteFailure, WriteSink};
+use crate::store::rest::{FailureClass, RestStore};
+use crate::store::{TrackingStore, WriteFailure, WriteSink};
 
 /// How long `start_run` waits for the server to create a run before it starts the run in the
 /// spool instead (a black-holed server must not hold training up for the full request timeout).
@@ -74,7 +73,7 @@ impl Remote {
         tags.push(RunTag { key: CLIENT_RUN_ID_TAG.into(), value: local_id.clone() });
         let mut attempts = 0;
         if let (Some(experiment_id), false, 0) = (&req.experiment_id, self.unreachable(), self.spool.pending().0) {
-            let server_tags = self.with_server_parent(&tags)?;
+            let server_tags = with_server_parent(&self.spool, tags.clone())?;
             let body =
                 create_run_body(experiment_id, &req.user_id, req.run_name.as_deref(), req.start_time, &server_tags);
             match create_run_once(&self.rest, experiment_id, body, &local_id, false, Some(QUICK_CREATE_TIMEOUT)) {
@@ -107,46 +106,28 @@ impl Remote {
         let local_id = uuid::Uuid::new_v4().simple().to_string();
         let mut tags = req.tags;
         tags.push(RunTag { key: CLIENT_RUN_ID_TAG.into(), value: local_id.clone() });
-        let tags = self.with_server_parent(&tags)?;
+        let tags = with_server_parent(&self.spool, tags)?;
         let body = create_run_body(&experiment_id, &req.user_id, req.run_name.as_deref(), req.start_time, &tags);
-        let mut retry = 0;
+        let mut attempts = 0;
         loop {
-            match create_run_once(&self.rest, &experiment_id, body.clone(), &local_id, retry > 0, None) {
-                Ok(id) => {
-                    let answer = self.rest.call(&ApiRequest::get("runs/get", vec![("run_id".into(), id)]))?;
-                    let run = answer.get("run").cloned().unwrap_or_default();
-                    return serde_json::from_value(run)
-                        .map_err(|e| Error::internal(format!("the server's runs/get answer is not a run: {e}")));
-                }
-                Err(f) if f.class == FailureClass::Fatal => return Err(f.error),
-                Err(f) if retry >= self.rest.max_retries() => {
+            attempts += 1;
+            let failure = match create_run_once(&self.rest, &experiment_id, body.clone(), &local_id, attempts > 1, None)
+            {
+                Ok(id) => return self.rest.get_run(&id),
+                Err(f) => f,
+            };
+            match self.rest.policy().after_failure(attempts, failure) {
+                Ok(wait) => std::thread::sleep(wait),
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => {
                     return Err(Error::with_code(
                         ErrorKind::Unavailable,
                         "TEMPORARILY_UNAVAILABLE",
-                        format!("runs/create failed after {} attempts: {}", retry + 1, f.error.message()),
+                        format!("runs/create failed after {attempts} attempts: {}", error.message()),
                     ))
                 }
-                Err(f) => {
-                    retry += 1;
-                    let after = match f.class {
-                        FailureClass::RetryableStatus { retry_after, .. } => retry_after,
-                        _ => None,
-                    };
-                    std::thread::sleep(self.rest.retry_delay(retry, after));
-                }
             }
         }
-    }
-
-    /// Tags with a parent given by a local id translated to the parent's server id, if known.
-    fn with_server_parent(&self, tags: &[RunTag]) -> Result<Vec<RunTag>> {
-        let mut out = tags.to_vec();
-        for t in out.iter_mut().filter(|t| t.key == PARENT_RUN_ID_TAG) {
-            if let Some(Some(server)) = self.spool.server_run_id(&t.value)? {
-                t.value = server;
-            }
-        }
-        Ok(out)
     }
 
     /// Queues a status change after everything logged before it.
@@ -182,11 +163,6 @@ impl Remote {
                 ),
             )),
         }
-    }
-
-    /// The server's id of a local run, if created there (`None` for ids that are not local).
-    pub fn server_run_id(&self, local_id: &str) -> Result<Option<String>> {
-        Ok(self.spool.server_run_id(local_id)?.flatten())
     }
 
     /// Before a call that reads from the server: everything logged before it must be there.

@@ -14,8 +14,8 @@ runs as a subprocess so a test can SIGKILL it mid-run, or let it exit with data 
 
 from __future__ import annotations
 
-import ctypes
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,14 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import libmlflow_c  # noqa: E402
 
 
-class CloseReport(ctypes.Structure):
-    # mlflow_close_report in include/mlflow.h
-    _fields_ = [(name, ctypes.c_uint64) for name in ("written", "dropped", "unwritten", "failed", "unsent")]
-
-
 def _open(library: libmlflow_c.Library):
-    import os
-
     return library.open_client(os.environ["MLFLOW_TRACKING_URI"], source_name=str(Path(__file__).resolve()))
 
 
@@ -47,7 +40,7 @@ def log(args: list[str]) -> None:
     run.set_tag("phase", "train")
     for step in range(metrics):
         run.log_metric("loss", step / 2, 1_700_000_000_000 + step, step)
-    run_id = run.run_id if hasattr(run, "run_id") else None
+    run_id = run.run_id
     if "--hold" in args:
         lib.mlflow_client_flush(client._handle, 30_000)  # queue -> spool (delivery may fail: fine)
         print(json.dumps({"run_id": run_id, "held": True}), flush=True)
@@ -55,21 +48,13 @@ def log(args: list[str]) -> None:
             time.sleep(3600)
     if "--no-end" not in args:
         run.end("FINISHED")
-    report = CloseReport()
-    # This job's own declaration: the 5-field report of the current header.
-    lib.mlflow_client_close.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.POINTER(CloseReport)]
-    status = lib.mlflow_client_close(client._handle, 20_000, ctypes.byref(report))
-    undelivered = ctypes.c_uint64()
-    lib.mlflow_client_undelivered.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64)]
-    lib.mlflow_client_undelivered(client._handle, ctypes.byref(undelivered))
+    try:
+        close_status, report = "MLFLOW_OK", client.close(20_000)
+    except libmlflow_c.LibmlflowError as e:
+        close_status, report = e.status_name, {}
     print(
         json.dumps(
-            {
-                "run_id": run_id,
-                "close_status": lib.mlflow_status_name(status).decode(),
-                "close": {name: getattr(report, name) for name, _ in CloseReport._fields_},
-                "undelivered": undelivered.value,
-            }
+            {"run_id": run_id, "close_status": close_status, "close": report, "undelivered": client.undelivered()}
         ),
         flush=True,
     )

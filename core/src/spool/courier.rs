@@ -72,14 +72,15 @@ impl Courier {
         let Some(rec) = records.first() else {
             return Ok((0, Outcome::Delivered { mapping: None, refused: Vec::new() }));
         };
-        if let Some(batch) = gather_batch(records, false) {
-            let taken = batch.taken;
-            return Ok((taken, self.deliver_prepared(rec, batch)?));
-        }
-        match rec.decode() {
-            Ok(record) => Ok((1, self.deliver_one(rec, record)?)),
-            Err(e) => Ok((1, Outcome::SetAside(e))),
-        }
+        let record = match rec.decode() {
+            Ok(r) => r,
+            Err(e) => return Ok((1, Outcome::SetAside(e))),
+        };
+        let SpoolRecord::Batch { run_id, metrics, params, tags } = record else {
+            return Ok((1, self.deliver_one(rec, record)?));
+        };
+        let batch = gather_after(records, run_id, metrics, params, tags, false);
+        Ok((batch.taken, self.deliver_prepared(rec, batch)?))
     }
 
     /// Up to `max` requests from the head of `records` that may be in flight together: groups of
@@ -121,13 +122,13 @@ impl Courier {
         }
     }
 
-    /// A record that is not a batch (a create or a status change).
+    /// One record on its own: a create or a status change (`deliver` gathers batches first; a
+    /// batch here goes alone).
     fn deliver_one(&self, rec: &StoredRecord, record: SpoolRecord) -> Result<Outcome> {
         match record {
             SpoolRecord::Batch { run_id, metrics, params, tags } => {
-                let mut request = BatchRequest::default();
-                request.add(metrics, params, tags, rec.body.len());
-                self.deliver_batch(rec, &run_id, request.entries)
+                let alone = gather_after(std::slice::from_ref(rec), run_id, metrics, params, tags, false);
+                self.deliver_prepared(rec, alone)
             }
             SpoolRecord::CreateRun {
                 local_id,
@@ -151,7 +152,7 @@ impl Courier {
                 };
                 // Counted before sending: after a crash the next attempt looks first.
                 let attempts = self.spool.count_attempt(rec.seq)?;
-                let tags = self.translate_parent_tag(tags)?;
+                let tags = with_server_parent(&self.spool, tags)?;
                 let body = create_run_body(&experiment_id, &user_id, run_name.as_deref(), start_time, &tags);
                 match create_run_once(&self.rest, &experiment_id, body, &local_id, attempts > 1, None) {
                     Ok(server_id) => {
@@ -283,17 +284,18 @@ impl Courier {
             error: Error::internal(format!("experiment '{name}' could be neither found nor created")),
         })
     }
+}
 
-    /// A child started offline names its parent by the parent's local id; the server needs the
-    /// parent's server id (the parent's create was delivered before, being earlier in the spool).
-    fn translate_parent_tag(&self, mut tags: Vec<RunTag>) -> Result<Vec<RunTag>> {
-        for t in tags.iter_mut().filter(|t| t.key == PARENT_RUN_ID_TAG) {
-            if let Some(Some(server)) = self.spool.server_run_id(&t.value)? {
-                t.value = server;
-            }
+/// Tags as the server must see them: a child started offline names its parent by the parent's
+/// local id, translated here to the parent's server id once the parent's create was delivered
+/// (it is earlier in the spool). Other tags, and parents not local, are kept as given.
+pub(crate) fn with_server_parent(spool: &SpoolFile, mut tags: Vec<RunTag>) -> Result<Vec<RunTag>> {
+    for t in tags.iter_mut().filter(|t| t.key == PARENT_RUN_ID_TAG) {
+        if let Some(Some(server)) = spool.server_run_id(&t.value)? {
+            t.value = server;
         }
-        Ok(tags)
     }
+    Ok(tags)
 }
 
 /// Consecutive batch records of one run gathered into one `runs/log-batch` request.
@@ -309,15 +311,27 @@ pub struct PreparedBatch {
 /// drained, often a few items; one request per record would make the server's per-request cost
 /// the limit. With `metrics_only`, only batches without params and tags qualify.
 fn gather_batch(records: &[StoredRecord], metrics_only: bool) -> Option<PreparedBatch> {
-    let first = records.first()?;
-    let Ok(SpoolRecord::Batch { run_id, metrics, params, tags }) = first.decode() else {
+    let Ok(SpoolRecord::Batch { run_id, metrics, params, tags }) = records.first()?.decode() else {
         return None;
     };
     if metrics_only && !(params.is_empty() && tags.is_empty()) {
         return None;
     }
+    Some(gather_after(records, run_id, metrics, params, tags, metrics_only))
+}
+
+/// `gather_batch` once the first record (a batch) is decoded: its items, then those of the
+/// records after it while they qualify.
+fn gather_after(
+    records: &[StoredRecord],
+    run_id: String,
+    metrics: Vec<Metric>,
+    params: Vec<Param>,
+    tags: Vec<RunTag>,
+    metrics_only: bool,
+) -> PreparedBatch {
     let mut request = BatchRequest::default();
-    request.add(metrics, params, tags, first.body.len());
+    request.add(metrics, params, tags, records[0].body.len());
     let mut taken = 1;
     for next in &records[1..] {
         match next.decode() {
@@ -332,7 +346,7 @@ fn gather_batch(records: &[StoredRecord], metrics_only: bool) -> Option<Prepared
             _ => break,
         }
     }
-    Some(PreparedBatch { taken, run_id, request })
+    PreparedBatch { taken, run_id, request }
 }
 
 /// The entries of one `runs/log-batch` request, gathered from consecutive spool records of a run.

@@ -275,13 +275,13 @@ impl Delivery {
                     .as_ref()
                     .map(|e| format!("; last delivery attempt: {}", e.message()))
                     .unwrap_or_default();
-                let (kind, why) = if unreachable {
-                    (ErrorKind::Unavailable, "the tracking server cannot be reached".to_string())
+                let why = if unreachable {
+                    "the tracking server cannot be reached".to_string()
                 } else {
-                    (ErrorKind::Unavailable, format!("not delivered within {timeout:?}"))
+                    format!("not delivered within {timeout:?}")
                 };
                 return Err(Error::new(
-                    kind,
+                    ErrorKind::Unavailable,
                     format!("{items} logged item(s) in {records} spool record(s) wait for the server ({why}; they are kept in {} and delivered when it is back){cause}", self.shared.spool.path().display()),
                 ));
             }
