@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlflow_core::spool::{default_spool_dir, sync_spool, SpoolFile, SPOOL_SUFFIX};
+use mlflow_core::spool::{default_spool_dir, spool_files, sync_spool, SpoolFile};
 use mlflow_core::{tracking_uri, ErrorKind};
 
 const USAGE: &str = "usage:
@@ -132,14 +132,13 @@ fn sync(args: Args) -> ExitCode {
 
 fn show_spool(args: Args) -> ExitCode {
     let spool = args.spool.unwrap_or_else(default_spool_dir);
-    let files: Vec<PathBuf> = if spool.is_dir() {
-        let mut v: Vec<PathBuf> =
-            std::fs::read_dir(&spool).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
-        v.retain(|p| p.to_string_lossy().ends_with(SPOOL_SUFFIX));
-        v.sort();
-        v
-    } else {
-        vec![spool.clone()]
+    // A path that does not exist is an error, not a new empty spool.
+    let files = match spool_files(&spool) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("libmlflow spool: {}", e.message());
+            return ExitCode::from(2);
+        }
     };
     let mut status = ExitCode::SUCCESS;
     for path in files {

@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub use delivery::Delivery;
 pub use file::{RunIdMapping, SetAsideRecord, SpoolFile};
 pub use record::{SpoolRecord, CLIENT_RUN_ID_TAG};
-pub use sync::{sync_spool, SyncReport};
+pub use sync::{spool_files, sync_spool, SyncReport};
 
 use crate::error::Result;
 use crate::store::{RunWrite, WriteFailure, WriteSink};

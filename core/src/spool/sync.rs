@@ -109,7 +109,9 @@ pub fn sync_spool(spool: &Path, tracking_uri: &str, timeout: Duration) -> Result
     Ok(report)
 }
 
-fn spool_files(spool: &Path) -> Result<Vec<PathBuf>> {
+/// The spool files `spool` names: itself if it is a file, else the spool files in the directory
+/// (sorted); NotFound when it is neither.
+pub fn spool_files(spool: &Path) -> Result<Vec<PathBuf>> {
     if spool.is_file() {
         return Ok(vec![spool.to_path_buf()]);
     }
