@@ -146,6 +146,15 @@ typedef struct mlflow_options mlflow_options;
 typedef struct mlflow_run mlflow_run;
 
 /**
+ * Progress of a transfer: called on the calling thread, during the call, with the bytes moved
+ * so far and the bytes the whole call moves (`total` is 0 while unknown), at most about once per
+ * MiB and always once at the start and at the end (`done == total`). `user_data` is what the
+ * caller passed beside the callback. The callback must return normally (no longjmp, no C++
+ * exception through it) and must not free the client.
+ */
+typedef void (*mlflow_progress_callback)(void *user_data, uint64_t done, uint64_t total);
+
+/**
  * What closing a client did: items written over its lifetime, dropped (drop policy only),
  * left unwritten at the close deadline, and failed (refused by the store or not writable).
  * `unsent` (tracking server only): items safe in the spool but not delivered yet — the next
@@ -213,22 +222,27 @@ extern "C" {
 /**
  * Stores the local file `local_path` as `<artifact_path>/<its file name>` in the run's
  * artifacts; `artifact_path` NULL or "" is the artifact root. MLFLOW_ERR_NOT_FOUND if the file
- * does not exist.
+ * does not exist. `progress` (may be NULL) hears the bytes sent, with `progress_data`.
  */
 enum mlflow_status mlflow_client_log_artifact(const struct mlflow_client *client,
                                               const char *run_id,
                                               const char *local_path,
-                                              const char *artifact_path);
+                                              const char *artifact_path,
+                                              mlflow_progress_callback progress,
+                                              void *progress_data);
 
 /**
  * Stores every file under the local directory `local_dir` at `<artifact_path>/<path under
  * local_dir>`. The tree is checked first: a symlink leading outside `local_dir` fails the call
- * (MLFLOW_ERR_INVALID_ARGUMENT) before anything is stored.
+ * (MLFLOW_ERR_INVALID_ARGUMENT) before anything is stored. `progress` (may be NULL) hears the
+ * bytes sent out of the whole tree's size, with `progress_data`.
  */
 enum mlflow_status mlflow_client_log_artifacts(const struct mlflow_client *client,
                                                const char *run_id,
                                                const char *local_dir,
-                                               const char *artifact_path);
+                                               const char *artifact_path,
+                                               mlflow_progress_callback progress,
+                                               void *progress_data);
 
 /**
  * `log_text`: `text_len` bytes of UTF-8 (`MLFLOW_NUL_TERMINATED` if NUL-terminated) stored as
@@ -270,13 +284,16 @@ enum mlflow_status mlflow_client_list_artifacts(const struct mlflow_client *clie
  * returned where they are and remote ones go to a new temporary directory. `*out_path`
  * receives the local path (free with `mlflow_string_free`). A listing from a server naming
  * paths outside the destination fails with MLFLOW_ERR_INVALID_ARGUMENT before anything is
- * written; a failed transfer leaves no partial file.
+ * written; a failed transfer leaves no partial file. `progress` (may be NULL) hears the bytes
+ * received out of the whole download's size, with `progress_data`.
  */
 enum mlflow_status mlflow_client_download_artifacts(const struct mlflow_client *client,
                                                     const char *run_id,
                                                     const char *artifact_path,
                                                     const char *artifact_uri,
                                                     const char *dst_path,
+                                                    mlflow_progress_callback progress,
+                                                    void *progress_data,
                                                     char **out_path,
                                                     size_t *out_len);
 

@@ -52,9 +52,9 @@ fn artifacts_land_where_mlflow_puts_them() {
 
     let src = source_tree(db.dir.path());
     fs::create_dir(src.join("empty")).unwrap();
-    client.log_artifact(&run_id, &src.join("a.txt"), None).unwrap();
-    client.log_artifact(&run_id, &src.join("a.txt"), Some("x/y")).unwrap();
-    client.log_artifacts(&run_id, &src, Some("tree")).unwrap();
+    client.log_artifact(&run_id, &src.join("a.txt"), None, None).unwrap();
+    client.log_artifact(&run_id, &src.join("a.txt"), Some("x/y"), None).unwrap();
+    client.log_artifacts(&run_id, &src, Some("tree"), None).unwrap();
     client.log_text(&run_id, "héllo", "notes/readme.md").unwrap();
     client.log_bytes(&run_id, &[9, 8, 7], "raw.bin").unwrap();
 
@@ -89,46 +89,46 @@ fn downloads_follow_mlflow_download_artifacts() {
     let client = db.client();
     let run_id = run(&client);
     let src = source_tree(db.dir.path());
-    client.log_artifacts(&run_id, &src, None).unwrap();
+    client.log_artifacts(&run_id, &src, None, None).unwrap();
     let root = PathBuf::from(client.get_run(&run_id).unwrap().info.artifact_uri);
 
     // The whole run into dst.
     let dst = db.dir.path().join("dl-all");
-    let got = client.download_artifacts(Some(&run_id), None, None, Some(&dst)).unwrap();
+    let got = client.download_artifacts(Some(&run_id), None, None, Some(&dst), None).unwrap();
     assert_eq!(got, dst);
     assert_eq!(tree(&dst), tree(&src));
 
     // A nested directory lands under its last name, as runs:/ downloads do in MLflow.
     let dst2 = db.dir.path().join("dl-sub");
-    let got = client.download_artifacts(Some(&run_id), Some("nested/deeper"), None, Some(&dst2)).unwrap();
+    let got = client.download_artifacts(Some(&run_id), Some("nested/deeper"), None, Some(&dst2), None).unwrap();
     assert_eq!(got, dst2.join("deeper"));
     assert_eq!(fs::read(got.join("c.json")).unwrap(), b"{\"k\": 1}");
 
     // A file through a runs:/ URI, and through the plain artifact location.
     let dst3 = db.dir.path().join("dl-file");
     let uri = format!("runs:/{run_id}/nested/b.bin");
-    let got = client.download_artifacts(None, None, Some(&uri), Some(&dst3)).unwrap();
+    let got = client.download_artifacts(None, None, Some(&uri), Some(&dst3), None).unwrap();
     assert_eq!(got, dst3.join("b.bin"));
     assert_eq!(fs::read(&got).unwrap(), [0u8, 1, 2, 255]);
     let plain = format!("{}/a.txt", root.display());
-    let got = client.download_artifacts(None, None, Some(&plain), Some(&dst3)).unwrap();
+    let got = client.download_artifacts(None, None, Some(&plain), Some(&dst3), None).unwrap();
     assert_eq!(fs::read(got).unwrap(), b"alpha\n");
     let file_uri = format!("file://{}/nested", root.display());
-    let got = client.download_artifacts(None, None, Some(&file_uri), Some(&dst3)).unwrap();
+    let got = client.download_artifacts(None, None, Some(&file_uri), Some(&dst3), None).unwrap();
     assert_eq!(tree(&got), tree(&src.join("nested")));
 
     // Without a destination, local artifacts are returned where they are (MLflow does the same).
-    let here = client.download_artifacts(Some(&run_id), Some("a.txt"), None, None).unwrap();
+    let here = client.download_artifacts(Some(&run_id), Some("a.txt"), None, None, None).unwrap();
     assert_eq!(here, root.join("a.txt"));
 
     // MLflow's argument rules.
     for (r, p, u) in
         [(Some(run_id.as_str()), None, Some(uri.as_str())), (None, None, None), (None, Some("a"), Some(&uri))]
     {
-        let e = client.download_artifacts(r, p, u, Some(&dst3)).unwrap_err();
+        let e = client.download_artifacts(r, p, u, Some(&dst3), None).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     }
-    let e = client.download_artifacts(Some(&run_id), Some("nope.txt"), None, Some(&dst3)).unwrap_err();
+    let e = client.download_artifacts(Some(&run_id), Some("nope.txt"), None, Some(&dst3), None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(!dst3.join("nope.txt").exists());
     let leftovers: Vec<_> = fs::read_dir(&dst3)
@@ -147,26 +147,28 @@ fn unsafe_artifact_paths_are_refused() {
     let src = source_tree(db.dir.path());
     let root = PathBuf::from(client.get_run(&run_id).unwrap().info.artifact_uri);
     for bad in ["../escape", "a/../../escape", "/tmp/abs", "..", "a\\b"] {
-        let e = client.log_artifact(&run_id, &src.join("a.txt"), Some(bad)).unwrap_err();
+        let e = client.log_artifact(&run_id, &src.join("a.txt"), Some(bad), None).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
         let e = client.log_text(&run_id, "x", &format!("{bad}/f.txt")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
-        let e = client.log_artifacts(&run_id, &src, Some(bad)).unwrap_err();
+        let e = client.log_artifacts(&run_id, &src, Some(bad), None).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
         let e = client.list_artifacts(&run_id, Some(bad)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
-        let e = client.download_artifacts(Some(&run_id), Some(bad), None, Some(&db.dir.path().join("d"))).unwrap_err();
+        let e = client
+            .download_artifacts(Some(&run_id), Some(bad), None, Some(&db.dir.path().join("d")), None)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
     }
     assert!(!root.exists(), "nothing may have been written for refused paths");
     assert!(!root.parent().unwrap().join("escape").exists());
 
-    let e = client.log_artifact(&run_id, &db.dir.path().join("missing.txt"), None).unwrap_err();
+    let e = client.log_artifact(&run_id, &db.dir.path().join("missing.txt"), None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(e.message().contains("missing.txt"), "{e}");
-    let e = client.log_artifacts(&run_id, &db.dir.path().join("missing-dir"), None).unwrap_err();
+    let e = client.log_artifacts(&run_id, &db.dir.path().join("missing-dir"), None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
-    let e = client.log_artifact(&run_id, &src, None).unwrap_err();
+    let e = client.log_artifact(&run_id, &src, None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "a directory given to log_artifact: {e}");
     let e = client.log_bytes(&run_id, b"x", "").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
@@ -183,7 +185,7 @@ fn symlinks_escaping_the_logged_directory_are_refused() {
     let src = source_tree(db.dir.path());
     // A link that stays inside the tree is followed, as MLflow's copytree follows it.
     std::os::unix::fs::symlink(src.join("a.txt"), src.join("nested/link-inside.txt")).unwrap();
-    client.log_artifacts(&run_id, &src, Some("ok")).unwrap();
+    client.log_artifacts(&run_id, &src, Some("ok"), None).unwrap();
     let root = PathBuf::from(client.get_run(&run_id).unwrap().info.artifact_uri);
     assert_eq!(fs::read(root.join("ok/nested/link-inside.txt")).unwrap(), b"alpha\n");
 
@@ -191,7 +193,7 @@ fn symlinks_escaping_the_logged_directory_are_refused() {
     fs::create_dir_all(&evil).unwrap();
     fs::write(evil.join("first.txt"), b"1").unwrap();
     std::os::unix::fs::symlink(&outside, evil.join("zz-leak.txt")).unwrap();
-    let e = client.log_artifacts(&run_id, &evil, Some("evil")).unwrap_err();
+    let e = client.log_artifacts(&run_id, &evil, Some("evil"), None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     assert!(e.message().contains("outside"), "{e}");
     assert!(!root.join("evil").exists(), "the tree is checked before anything is stored");
@@ -199,7 +201,7 @@ fn symlinks_escaping_the_logged_directory_are_refused() {
     let evil_dir = db.dir.path().join("evil-dir");
     fs::create_dir_all(&evil_dir).unwrap();
     std::os::unix::fs::symlink(db.dir.path(), evil_dir.join("up")).unwrap();
-    let e = client.log_artifacts(&run_id, &evil_dir, None).unwrap_err();
+    let e = client.log_artifacts(&run_id, &evil_dir, None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
 }
 
@@ -212,10 +214,48 @@ fn large_files_stream_and_round_trip() {
     let big = db.dir.path().join("big.bin");
     let data: Vec<u8> = (0..8u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     fs::write(&big, &data).unwrap();
-    client.log_artifact(&run_id, &big, Some("blobs")).unwrap();
+    client.log_artifact(&run_id, &big, Some("blobs"), None).unwrap();
     let dst = db.dir.path().join("out");
-    let got = client.download_artifacts(Some(&run_id), Some("blobs/big.bin"), None, Some(&dst)).unwrap();
+    let got = client.download_artifacts(Some(&run_id), Some("blobs/big.bin"), None, Some(&dst), None).unwrap();
     assert!(fs::read(got).unwrap() == data);
+}
+
+/// Checks a run of progress reports: it starts at 0 and ends at (total, total), never goes back,
+/// never passes the total, and is throttled (a handful of reports for a few MiB).
+fn check_progress(reports: &[(u64, u64)], total: u64) {
+    assert_eq!(reports.first(), Some(&(0, total)), "{reports:?}");
+    assert_eq!(reports.last(), Some(&(total, total)), "{reports:?}");
+    assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0), "{reports:?}");
+    assert!(reports.iter().all(|(d, t)| d <= t && *t == total), "{reports:?}");
+    assert!(reports.len() <= 3 + (total >> 20) as usize, "{} reports for {total} bytes", reports.len());
+}
+
+#[test]
+fn progress_covers_the_whole_call() {
+    let db = TestDb::new();
+    let client = db.client();
+    let run_id = run(&client);
+    let src = source_tree(db.dir.path());
+    let big = vec![7u8; 3 << 20];
+    fs::write(src.join("nested/big.bin"), &big).unwrap();
+    let total = (3 << 20) + 6 + 4 + 8;
+
+    let reports = std::cell::RefCell::new(Vec::new());
+    let record = |d: u64, t: u64| reports.borrow_mut().push((d, t));
+    client.log_artifacts(&run_id, &src, Some("tree"), Some(&record)).unwrap();
+    check_progress(&reports.take(), total);
+
+    client.log_artifact(&run_id, &src.join("nested/big.bin"), None, Some(&record)).unwrap();
+    check_progress(&reports.take(), 3 << 20);
+
+    let dst = db.dir.path().join("down");
+    client.download_artifacts(Some(&run_id), Some("tree"), None, Some(&dst), Some(&record)).unwrap();
+    check_progress(&reports.take(), total);
+    assert_eq!(tree(&dst.join("tree")), tree(&src));
+
+    let dst = db.dir.path().join("down-one");
+    client.download_artifacts(Some(&run_id), Some("big.bin"), None, Some(&dst), Some(&record)).unwrap();
+    check_progress(&reports.take(), 3 << 20);
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod rest_support;
 
 use std::fs;
 
-use mlflow_core::artifacts::{ArtifactRepository, ProxyArtifactRepository};
+use mlflow_core::artifacts::{ArtifactRepository, Progress, ProxyArtifactRepository};
 use mlflow_core::store::rest::{Credentials, HttpConfig, RetryPolicy};
 use mlflow_core::ErrorKind;
 use rest_support::{Reply, TestServer};
@@ -49,7 +49,7 @@ fn uploads_stream_with_a_length_and_lists_map_names_to_paths() {
     let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     fs::write(&file, &content).unwrap();
     let r = repo(&server);
-    r.log_artifact(&file, Some("d/e")).unwrap();
+    r.log_artifact(&file, Some("d/e"), &Progress::none()).unwrap();
     let listed = r.list_artifacts(Some("d")).unwrap();
     assert_eq!(listed[0].path, "d/a b.txt");
     assert_eq!(listed[0].file_size, Some(5));
@@ -86,7 +86,7 @@ fn a_listing_naming_paths_outside_is_refused_before_any_write() {
         });
         let base = tempfile::tempdir().unwrap();
         let dst = base.path().join("dst");
-        let e = repo(&server).download_artifacts(None, &dst).unwrap_err();
+        let e = repo(&server).download_artifacts(None, &dst, &Progress::none()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{evil}: {e}");
         assert!(e.message().contains("refusing to download"), "{e}");
         // Checked before anything was fetched or written.
@@ -106,7 +106,7 @@ fn a_broken_download_leaves_no_partial_file() {
         Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789".to_vec())
     });
     let dst = tempfile::tempdir().unwrap();
-    let e = repo(&server).download_artifacts(Some("model.bin"), dst.path()).unwrap_err();
+    let e = repo(&server).download_artifacts(Some("model.bin"), dst.path(), &Progress::none()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     assert!(partial_files(dst.path()).is_empty(), "{:?}", partial_files(dst.path()));
 
@@ -117,7 +117,7 @@ fn a_broken_download_leaves_no_partial_file() {
         }
         Reply::error(404, "RESOURCE_DOES_NOT_EXIST", "File not found")
     });
-    let e = repo(&server).download_artifacts(Some("gone.txt"), dst.path()).unwrap_err();
+    let e = repo(&server).download_artifacts(Some("gone.txt"), dst.path(), &Progress::none()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(partial_files(dst.path()).is_empty());
 }
@@ -146,19 +146,19 @@ fn downloads_a_tree_and_never_prints_credentials() {
     let r =
         ProxyArtifactRepository::new("mlflow-artifacts:/1/r1/artifacts", &base, "1/r1/artifacts", config()).unwrap();
     let dst = tempfile::tempdir().unwrap();
-    let got = r.download_artifacts(None, dst.path()).unwrap();
+    let got = r.download_artifacts(None, dst.path(), &Progress::none()).unwrap();
     assert_eq!(fs::read(got.join("d/in.txt")).unwrap(), b"inner");
     assert_eq!(fs::read(got.join("top.txt")).unwrap(), b"top");
     assert!(server.requests().iter().all(|q| q.headers.get("authorization").is_some_and(|a| a.starts_with("Basic "))));
 
-    let e = r.download_artifacts(Some("forbidden.txt"), dst.path()).unwrap_err();
+    let e = r.download_artifacts(Some("forbidden.txt"), dst.path(), &Progress::none()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
     assert!(!e.to_string().contains("s3cr3t"), "{e}");
     assert!(!format!("{r:?}").contains("s3cr3t"));
 
     let tokened = HttpConfig { credentials: Credentials::Bearer("tok-secret".into()), ..config() };
     let r = ProxyArtifactRepository::new("mlflow-artifacts:/x", &server.uri(), "x", tokened).unwrap();
-    let e = r.download_artifacts(Some("forbidden.txt"), dst.path()).unwrap_err();
+    let e = r.download_artifacts(Some("forbidden.txt"), dst.path(), &Progress::none()).unwrap_err();
     assert!(!e.to_string().contains("tok-secret"), "{e}");
 }
 
@@ -222,7 +222,7 @@ fn the_timeout_bounds_each_socket_operation_not_the_whole_transfer() {
         std::time::Duration::ZERO,
     );
     let r = ProxyArtifactRepository::new("mlflow-artifacts:/x", &uri, "x", short.clone()).unwrap();
-    r.download_file("slow.bin", &dst.path().join("slow.bin")).unwrap();
+    r.download_file("slow.bin", &dst.path().join("slow.bin"), &Progress::none()).unwrap();
     assert_eq!(fs::read(dst.path().join("slow.bin")).unwrap(), b"0123456789".repeat(10));
 
     // A server that stalls mid-body is given up on after the timeout, leaving no file behind.
@@ -234,7 +234,7 @@ fn the_timeout_bounds_each_socket_operation_not_the_whole_transfer() {
     );
     let r = ProxyArtifactRepository::new("mlflow-artifacts:/x", &uri, "x", short).unwrap();
     let started = std::time::Instant::now();
-    let e = r.download_file("stalled.bin", &dst.path().join("stalled.bin")).unwrap_err();
+    let e = r.download_file("stalled.bin", &dst.path().join("stalled.bin"), &Progress::none()).unwrap_err();
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     assert_eq!(partial_files(dst.path()), ["slow.bin"]);
@@ -255,8 +255,8 @@ fn uploads_and_downloads_are_retried_on_transient_failures() {
     let r = ProxyArtifactRepository::new("mlflow-artifacts:/1", &server.uri(), "1", retrying).unwrap();
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("up.txt"), b"uploaded twice, stored once").unwrap();
-    r.log_artifact(&dir.path().join("up.txt"), None).unwrap();
-    r.download_file("down.txt", &dir.path().join("down.txt")).unwrap();
+    r.log_artifact(&dir.path().join("up.txt"), None, &Progress::none()).unwrap();
+    r.download_file("down.txt", &dir.path().join("down.txt"), &Progress::none()).unwrap();
     assert_eq!(fs::read(dir.path().join("down.txt")).unwrap(), b"payload");
     let reqs = server.requests();
     assert_eq!(reqs.len(), 4, "{reqs:?}");

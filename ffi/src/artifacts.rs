@@ -4,7 +4,7 @@
 //! `mlflow-artifacts:` proxy). Artifact paths are relative POSIX paths; `..`, absolute paths and
 //! symlinks leading outside a logged directory are refused with MLFLOW_ERR_INVALID_ARGUMENT.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 use std::path::Path;
 
 use crate::boundary::*;
@@ -12,38 +12,60 @@ use crate::client::mlflow_client;
 use crate::status::*;
 use crate::strings::give_string;
 
+/// Progress of a transfer: called on the calling thread, during the call, with the bytes moved
+/// so far and the bytes the whole call moves (`total` is 0 while unknown), at most about once per
+/// MiB and always once at the start and at the end (`done == total`). `user_data` is what the
+/// caller passed beside the callback. The callback must return normally (no longjmp, no C++
+/// exception through it) and must not free the client.
+pub type mlflow_progress_callback = Option<extern "C" fn(user_data: *mut c_void, done: u64, total: u64)>;
+
+/// Calls `callback` with its `user_data` from the core's progress reports.
+fn progress_of(callback: mlflow_progress_callback, user_data: *mut c_void) -> Option<impl Fn(u64, u64)> {
+    let user_data = user_data as usize;
+    callback.map(move |f| move |done: u64, total: u64| f(user_data as *mut c_void, done, total))
+}
+
 /// Stores the local file `local_path` as `<artifact_path>/<its file name>` in the run's
 /// artifacts; `artifact_path` NULL or "" is the artifact root. MLFLOW_ERR_NOT_FOUND if the file
-/// does not exist.
+/// does not exist. `progress` (may be NULL) hears the bytes sent, with `progress_data`.
 #[no_mangle]
 pub extern "C" fn mlflow_client_log_artifact(
     client: *const mlflow_client,
     run_id: *const c_char,
     local_path: *const c_char,
     artifact_path: *const c_char,
+    progress: mlflow_progress_callback,
+    progress_data: *mut c_void,
 ) -> mlflow_status {
     guard(|| {
         let c = &handle(client, "client")?.client;
         let local = Path::new(str_arg(local_path, "local_path")?);
-        c.log_artifact(str_arg(run_id, "run_id")?, local, opt_str_arg(artifact_path, "artifact_path")?)?;
+        let report = progress_of(progress, progress_data);
+        let report = report.as_ref().map(|f| f as &dyn Fn(u64, u64));
+        c.log_artifact(str_arg(run_id, "run_id")?, local, opt_str_arg(artifact_path, "artifact_path")?, report)?;
         Ok(())
     })
 }
 
 /// Stores every file under the local directory `local_dir` at `<artifact_path>/<path under
 /// local_dir>`. The tree is checked first: a symlink leading outside `local_dir` fails the call
-/// (MLFLOW_ERR_INVALID_ARGUMENT) before anything is stored.
+/// (MLFLOW_ERR_INVALID_ARGUMENT) before anything is stored. `progress` (may be NULL) hears the
+/// bytes sent out of the whole tree's size, with `progress_data`.
 #[no_mangle]
 pub extern "C" fn mlflow_client_log_artifacts(
     client: *const mlflow_client,
     run_id: *const c_char,
     local_dir: *const c_char,
     artifact_path: *const c_char,
+    progress: mlflow_progress_callback,
+    progress_data: *mut c_void,
 ) -> mlflow_status {
     guard(|| {
         let c = &handle(client, "client")?.client;
         let local = Path::new(str_arg(local_dir, "local_dir")?);
-        c.log_artifacts(str_arg(run_id, "run_id")?, local, opt_str_arg(artifact_path, "artifact_path")?)?;
+        let report = progress_of(progress, progress_data);
+        let report = report.as_ref().map(|f| f as &dyn Fn(u64, u64));
+        c.log_artifacts(str_arg(run_id, "run_id")?, local, opt_str_arg(artifact_path, "artifact_path")?, report)?;
         Ok(())
     })
 }
@@ -120,14 +142,18 @@ pub extern "C" fn mlflow_client_list_artifacts(
 /// returned where they are and remote ones go to a new temporary directory. `*out_path`
 /// receives the local path (free with `mlflow_string_free`). A listing from a server naming
 /// paths outside the destination fails with MLFLOW_ERR_INVALID_ARGUMENT before anything is
-/// written; a failed transfer leaves no partial file.
+/// written; a failed transfer leaves no partial file. `progress` (may be NULL) hears the bytes
+/// received out of the whole download's size, with `progress_data`.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub extern "C" fn mlflow_client_download_artifacts(
     client: *const mlflow_client,
     run_id: *const c_char,
     artifact_path: *const c_char,
     artifact_uri: *const c_char,
     dst_path: *const c_char,
+    progress: mlflow_progress_callback,
+    progress_data: *mut c_void,
     out_path: *mut *mut c_char,
     out_len: *mut usize,
 ) -> mlflow_status {
@@ -135,11 +161,14 @@ pub extern "C" fn mlflow_client_download_artifacts(
         require_out(out_path, "out_path")?;
         let c = &handle(client, "client")?.client;
         let dst = opt_str_arg(dst_path, "dst_path")?.map(Path::new);
+        let report = progress_of(progress, progress_data);
+        let report = report.as_ref().map(|f| f as &dyn Fn(u64, u64));
         let got = c.download_artifacts(
             opt_str_arg(run_id, "run_id")?,
             opt_str_arg(artifact_path, "artifact_path")?,
             opt_str_arg(artifact_uri, "artifact_uri")?,
             dst,
+            report,
         )?;
         let got = got
             .into_os_string()

@@ -83,6 +83,23 @@ class _KeyValue(ctypes.Structure):
 
 _OPAQUE = ctypes.c_void_p
 _STATUS = ctypes.c_int  # a C enum is an int
+# mlflow_progress_callback: void (*)(void *user_data, uint64_t done, uint64_t total)
+_PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
+
+
+class _ProgressRecorder:
+    """A progress callback for one call that keeps every report (or a NULL callback)."""
+
+    def __init__(self, wanted: bool):
+        self.reports: list[tuple[int, int]] = []
+        self.wanted = wanted
+        self.callback = _PROGRESS(self._heard) if wanted else _PROGRESS()
+
+    def _heard(self, _user_data, done: int, total: int) -> None:
+        self.reports.append((done, total))
+
+    def result(self) -> list[tuple[int, int]] | None:
+        return self.reports if self.wanted else None
 
 
 def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
@@ -169,8 +186,14 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
             _STATUS,
         ),
         # Artifacts (ffi/src/artifacts.rs).
-        "mlflow_client_log_artifact": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
-        "mlflow_client_log_artifacts": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
+        "mlflow_client_log_artifact": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _PROGRESS, ctypes.c_void_p],
+            _STATUS,
+        ),
+        "mlflow_client_log_artifacts": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, _PROGRESS, ctypes.c_void_p],
+            _STATUS,
+        ),
         "mlflow_client_log_text": (
             [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p],
             _STATUS,
@@ -190,6 +213,8 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
                 ctypes.c_char_p,
                 ctypes.c_char_p,
                 ctypes.c_char_p,
+                _PROGRESS,
+                ctypes.c_void_p,
                 ctypes.POINTER(ctypes.c_void_p),
                 ctypes.POINTER(ctypes.c_size_t),
             ],
@@ -334,17 +359,28 @@ class Client:
 
     # ---- artifacts (MLflow's names; paths are str) ----------------------------------------
 
-    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+    # With record_progress=True, the artifact transfers return the (done, total) reports their
+    # progress callback heard (a callable cannot cross into the worker process, a list can).
+
+    def log_artifact(
+        self, run_id: str, local_path: str, artifact_path: str | None = None, record_progress: bool = False
+    ) -> list[tuple[int, int]] | None:
+        recorder = _ProgressRecorder(record_progress)
         status = self._lib.mlflow_client_log_artifact(
-            self._handle, _utf8(run_id), _utf8(str(local_path)), _utf8(artifact_path)
+            self._handle, _utf8(run_id), _utf8(str(local_path)), _utf8(artifact_path), recorder.callback, None
         )
         self._library.check("mlflow_client_log_artifact", status)
+        return recorder.result()
 
-    def log_artifacts(self, run_id: str, local_dir: str, artifact_path: str | None = None) -> None:
+    def log_artifacts(
+        self, run_id: str, local_dir: str, artifact_path: str | None = None, record_progress: bool = False
+    ) -> list[tuple[int, int]] | None:
+        recorder = _ProgressRecorder(record_progress)
         status = self._lib.mlflow_client_log_artifacts(
-            self._handle, _utf8(run_id), _utf8(str(local_dir)), _utf8(artifact_path)
+            self._handle, _utf8(run_id), _utf8(str(local_dir)), _utf8(artifact_path), recorder.callback, None
         )
         self._library.check("mlflow_client_log_artifacts", status)
+        return recorder.result()
 
     def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
         data = text.encode("utf-8")
@@ -370,20 +406,25 @@ class Client:
         artifact_path: str | None = None,
         artifact_uri: str | None = None,
         dst_path: str | None = None,
-    ) -> str:
+        record_progress: bool = False,
+    ) -> str | tuple[str, list[tuple[int, int]]]:
         out = ctypes.c_void_p()
         out_len = ctypes.c_size_t()
+        recorder = _ProgressRecorder(record_progress)
         status = self._lib.mlflow_client_download_artifacts(
             self._handle,
             _utf8(run_id),
             _utf8(artifact_path),
             _utf8(artifact_uri),
             _utf8(None if dst_path is None else str(dst_path)),
+            recorder.callback,
+            None,
             ctypes.byref(out),
             ctypes.byref(out_len),
         )
         self._library.check("mlflow_client_download_artifacts", status)
-        return self._library.take_string(out, out_len.value)
+        path = self._library.take_string(out, out_len.value)
+        return (path, recorder.result()) if record_progress else path
 
     def start_run(
         self,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::paths::{normalize_artifact_path, normalize_optional, split_last};
 use super::tree::io_error;
-use super::{open_repository, split_runs_uri, ArtifactRepository, FileInfo};
+use super::{open_repository, split_runs_uri, ArtifactRepository, FileInfo, Progress, ProgressFn};
 use crate::error::{Error, Result};
 use crate::util::{absolute, append_uri_path};
 use crate::{validation, Client};
@@ -26,18 +26,43 @@ impl Client {
         open_repository(uri, Some(self.tracking_uri()))
     }
 
-    /// `MlflowClient.log_artifact`: stores the local file as `<artifact_path>/<file name>`.
-    pub fn log_artifact(&self, run_id: &str, local_path: &Path, artifact_path: Option<&str>) -> Result<()> {
+    /// `MlflowClient.log_artifact`: stores the local file as `<artifact_path>/<file name>`;
+    /// `progress` hears (bytes sent, file size).
+    pub fn log_artifact(
+        &self,
+        run_id: &str,
+        local_path: &Path,
+        artifact_path: Option<&str>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
         let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
-        require_exists(local_path)?;
-        self.artifact_repository(run_id)?.log_artifact(local_path, Some(&artifact_path))
+        let meta = std::fs::metadata(local_path).map_err(|e| io_error(e, "reading the local file", local_path))?;
+        if meta.is_dir() {
+            return Err(Error::invalid(format!(
+                "{} is a directory; use log_artifacts for a directory",
+                local_path.display()
+            )));
+        }
+        let repo = self.artifact_repository(run_id)?;
+        let progress = Progress::new(progress);
+        progress.plan(meta.len());
+        repo.log_artifact(local_path, Some(&artifact_path), &progress)?;
+        progress.finish();
+        Ok(())
     }
 
-    /// `MlflowClient.log_artifacts`: stores every file under `local_dir` below `artifact_path`.
-    pub fn log_artifacts(&self, run_id: &str, local_dir: &Path, artifact_path: Option<&str>) -> Result<()> {
+    /// `MlflowClient.log_artifacts`: stores every file under `local_dir` below `artifact_path`;
+    /// `progress` hears (bytes sent, bytes of the whole tree).
+    pub fn log_artifacts(
+        &self,
+        run_id: &str,
+        local_dir: &Path,
+        artifact_path: Option<&str>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
         let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
         require_exists(local_dir)?;
-        self.artifact_repository(run_id)?.log_artifacts(local_dir, Some(&artifact_path))
+        self.artifact_repository(run_id)?.log_artifacts(local_dir, Some(&artifact_path), &Progress::new(progress))
     }
 
     /// `MlflowClient.log_text`: `text` (UTF-8) stored as the artifact `artifact_file`.
@@ -66,13 +91,16 @@ impl Client {
     /// `mlflow-artifacts:`, `http(s)` proxy URL). The file or directory lands in `dst_path`
     /// (created if missing) under its own name; without `dst_path`, local artifacts are returned
     /// where they are and remote ones go to a new temporary directory. Returns the local path.
+    /// `progress` hears (bytes received, bytes of the whole download).
     pub fn download_artifacts(
         &self,
         run_id: Option<&str>,
         artifact_path: Option<&str>,
         artifact_uri: Option<&str>,
         dst_path: Option<&Path>,
+        progress: Option<ProgressFn<'_>>,
     ) -> Result<PathBuf> {
+        let progress = Progress::new(progress);
         let (root_uri, name) = match (run_id, artifact_uri) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(Error::invalid("Exactly one of `run_id` or `artifact_uri` must be specified"))
@@ -91,7 +119,7 @@ impl Client {
             Some(dst) => {
                 let dst = absolute(dst);
                 std::fs::create_dir_all(&dst).map_err(|e| io_error(e, "creating the destination", &dst))?;
-                repo.download_artifacts(Some(&name), &dst)
+                repo.download_artifacts(Some(&name), &dst, &progress)
             }
             None => match repo.local_root() {
                 Some(root) => {
@@ -104,7 +132,7 @@ impl Client {
                     let dst =
                         std::env::temp_dir().join(format!("libmlflow-download-{}", uuid::Uuid::new_v4().simple()));
                     std::fs::create_dir_all(&dst).map_err(|e| io_error(e, "creating", &dst))?;
-                    repo.download_artifacts(Some(&name), &dst)
+                    repo.download_artifacts(Some(&name), &dst, &progress)
                 }
             },
         }

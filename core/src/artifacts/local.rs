@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::paths::{join, local_path, logged_file_name, normalize_artifact_path, normalize_optional, split_last};
 use super::tree::{io_error, write_via_temp};
-use super::{ArtifactRepository, FileInfo};
+use super::{ArtifactRepository, FileInfo, Progress};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -41,15 +41,15 @@ impl ArtifactRepository for LocalArtifactRepository {
         Some(&self.root)
     }
 
-    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>) -> Result<()> {
+    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>, progress: &Progress<'_>) -> Result<()> {
         let name = logged_file_name(local_file)?;
         let dir = self.dir_for(artifact_path)?;
         fs::create_dir_all(&dir).map_err(|e| io_error(e, "creating", &dir))?;
         let target = dir.join(name);
         write_via_temp(&target, |out| {
             let mut src = fs::File::open(local_file).map_err(|e| io_error(e, "reading", local_file))?;
-            // Streams in small blocks (or copy_file_range): never the whole file in memory.
-            io::copy(&mut src, out).map_err(|e| io_error(e, "copying to", &target))?;
+            // Streams in blocks (or copy_file_range): never the whole file in memory.
+            progress.copy(&mut src, out).map_err(|e| io_error(e, "copying to", &target))?;
             Ok(())
         })
     }
@@ -92,11 +92,14 @@ impl ArtifactRepository for LocalArtifactRepository {
         Ok(local_path(&self.root, &normalize_artifact_path(artifact_path, "artifact_path")?).is_dir())
     }
 
-    fn download_file(&self, artifact_path: &str, local_file: &Path) -> Result<()> {
+    fn download_file(&self, artifact_path: &str, local_file: &Path, progress: &Progress<'_>) -> Result<()> {
         let src = local_path(&self.root, &normalize_artifact_path(artifact_path, "artifact_path")?);
         let mut input = fs::File::open(&src).map_err(|e| io_error(e, "reading the artifact", &src))?;
+        if let Ok(meta) = input.metadata() {
+            progress.discovered(meta.len());
+        }
         write_via_temp(local_file, |out| {
-            io::copy(&mut input, out).map_err(|e| io_error(e, "downloading to", local_file))?;
+            progress.copy(&mut input, out).map_err(|e| io_error(e, "downloading to", local_file))?;
             Ok(())
         })
     }

@@ -16,7 +16,9 @@
 mod client_calls;
 mod local;
 pub mod paths;
+pub mod progress;
 mod proxy;
+mod proxy_multipart;
 mod tree;
 mod uri;
 
@@ -27,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub use local::LocalArtifactRepository;
+pub use progress::{Progress, ProgressFn};
 pub use proxy::ProxyArtifactRepository;
 pub use uri::{open_repository, split_runs_uri};
 
@@ -51,8 +54,8 @@ pub trait ArtifactRepository: Send + Sync {
         None
     }
 
-    /// Stores `local_file` as `<artifact_path>/<its file name>`.
-    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>) -> Result<()>;
+    /// Stores `local_file` as `<artifact_path>/<its file name>`, counting its bytes in `progress`.
+    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>, progress: &Progress<'_>) -> Result<()>;
 
     /// Stores `bytes` as the artifact `artifact_file` (`dir/name.ext`).
     fn log_bytes(&self, bytes: &[u8], artifact_file: &str) -> Result<()> {
@@ -62,8 +65,8 @@ pub trait ArtifactRepository: Send + Sync {
     /// Stores every file under `local_dir` at `<artifact_path>/<its path under local_dir>`. The
     /// whole tree is checked first: a symlink leading outside `local_dir` refuses the call before
     /// anything is stored.
-    fn log_artifacts(&self, local_dir: &Path, artifact_path: Option<&str>) -> Result<()> {
-        tree::log_tree(self, local_dir, artifact_path)
+    fn log_artifacts(&self, local_dir: &Path, artifact_path: Option<&str>, progress: &Progress<'_>) -> Result<()> {
+        tree::log_tree(self, local_dir, artifact_path, progress)
     }
 
     /// One level of the directory `path`, paths relative to the root (MLflow's `list_artifacts`);
@@ -75,13 +78,14 @@ pub trait ArtifactRepository: Send + Sync {
         Ok(artifact_path.is_empty() || !self.list_artifacts(Some(artifact_path))?.is_empty())
     }
 
-    /// Downloads one file to `local_file` (its directory exists). Implementations write a
-    /// temporary file beside it and rename it into place, removing it on failure.
-    fn download_file(&self, artifact_path: &str, local_file: &Path) -> Result<()>;
+    /// Downloads one file to `local_file` (its directory exists), counting its bytes in
+    /// `progress` (and its size, once known, with [`Progress::discovered`]). Implementations
+    /// write a temporary file beside it and rename it into place, removing it on failure.
+    fn download_file(&self, artifact_path: &str, local_file: &Path, progress: &Progress<'_>) -> Result<()>;
 
     /// MLflow's `download_artifacts`: the file or directory tree `artifact_path` copied under
     /// `dst` (as `dst/<artifact_path>`); returns the local path of what was asked for.
-    fn download_artifacts(&self, artifact_path: Option<&str>, dst: &Path) -> Result<PathBuf> {
-        tree::download(self, artifact_path, dst)
+    fn download_artifacts(&self, artifact_path: Option<&str>, dst: &Path, progress: &Progress<'_>) -> Result<PathBuf> {
+        tree::download(self, artifact_path, dst, progress)
     }
 }

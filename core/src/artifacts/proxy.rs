@@ -1,28 +1,35 @@
 //! Artifacts through a tracking server's artifact proxy (`mlflow server --serve-artifacts`),
 //! MLflow's `HttpArtifactRepository` (compat sheet §3.4.3): `PUT`/`GET
 //! /api/2.0/mlflow-artifacts/artifacts/<path>` move one file, `GET
-//! /api/2.0/mlflow-artifacts/artifacts?path=<dir>` lists one level (bare names).
+//! /api/2.0/mlflow-artifacts/artifacts?path=<dir>` lists one level (bare names). Large files go
+//! up in parts through presigned URLs when MLflow's settings ask for it and the server's store
+//! offers it ([`super::proxy_multipart`]).
 
 use std::path::Path;
 
 use serde_json::Value;
 
 use super::paths::{join, logged_file_name, normalize_artifact_path, normalize_optional, url_encode_path};
-use super::tree::write_via_temp;
-use super::{ArtifactRepository, FileInfo};
+use super::proxy_multipart::{self, MultipartSettings, Outcome};
+use super::tree::{io_error, write_via_temp};
+use super::{ArtifactRepository, FileInfo, Progress};
 use crate::error::{Error, Result};
 use crate::store::rest::{HttpConfig, HttpEndpoint};
 
 /// The route the proxy serves files under, relative to the server's base URL.
 pub const ARTIFACTS_ROUTE: &str = "api/2.0/mlflow-artifacts/artifacts";
 
+/// The proxy's own API (files, multipart uploads), relative to the server's base URL.
+const PROXY_API: &str = "api/2.0/mlflow-artifacts";
+
 #[derive(Debug)]
 pub struct ProxyArtifactRepository {
     uri: String,
-    /// `<server>/api/2.0/mlflow-artifacts/artifacts`.
+    /// `<server>/api/2.0/mlflow-artifacts`.
     endpoint: HttpEndpoint,
     /// The repository's root under the server's artifact destination (`1/<run_id>/artifacts`).
     root: String,
+    multipart: MultipartSettings,
 }
 
 impl ProxyArtifactRepository {
@@ -30,12 +37,17 @@ impl ProxyArtifactRepository {
     /// path under its artifact destination; `uri` is what messages name.
     pub fn new(uri: &str, server: &str, root: &str, config: HttpConfig) -> Result<ProxyArtifactRepository> {
         let root = normalize_artifact_path(root.trim_start_matches('/'), "artifact root")?;
-        let endpoint = HttpEndpoint::new(&format!("{}/{ARTIFACTS_ROUTE}", server.trim_end_matches('/')), config)?;
-        Ok(ProxyArtifactRepository { uri: uri.to_string(), endpoint, root })
+        let endpoint = HttpEndpoint::new(&format!("{}/{PROXY_API}", server.trim_end_matches('/')), config)?;
+        let multipart = MultipartSettings::from_env()?;
+        Ok(ProxyArtifactRepository { uri: uri.to_string(), endpoint, root, multipart })
     }
 
-    fn route(&self, artifact_path: &str) -> String {
-        url_encode_path(&join(&self.root, artifact_path))
+    /// `<api>/<path under the root>`, e.g. `artifacts/1/<run>/artifacts/model.pkl`.
+    fn route(&self, api: &str, artifact_path: &str) -> String {
+        match url_encode_path(&join(&self.root, artifact_path)) {
+            path if path.is_empty() => api.to_string(),
+            path => format!("{api}/{path}"),
+        }
     }
 }
 
@@ -44,16 +56,25 @@ impl ArtifactRepository for ProxyArtifactRepository {
         &self.uri
     }
 
-    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>) -> Result<()> {
+    fn log_artifact(&self, local_file: &Path, artifact_path: Option<&str>, progress: &Progress<'_>) -> Result<()> {
         let name = logged_file_name(local_file)?;
         let dir = normalize_optional(artifact_path, "artifact_path")?;
         let target = join(&dir, &normalize_artifact_path(name, "file name")?);
-        self.endpoint.put_file(&self.route(&target), local_file, content_type_of(name))
+        let size = std::fs::metadata(local_file).map_err(|e| io_error(e, "reading", local_file))?.len();
+        if self.multipart.applies_to(size) {
+            let dir_path = url_encode_path(&join(&self.root, &dir));
+            let upload =
+                proxy_multipart::upload(&self.endpoint, &dir_path, local_file, size, &self.multipart, progress)?;
+            if upload == Outcome::Uploaded {
+                return Ok(());
+            }
+        }
+        self.endpoint.put_file(&self.route("artifacts", &target), local_file, content_type_of(name), progress)
     }
 
     fn list_artifacts(&self, path: Option<&str>) -> Result<Vec<FileInfo>> {
         let path = normalize_optional(path, "path")?;
-        let answer = self.endpoint.get_json("", &[("path".to_string(), join(&self.root, &path))])?;
+        let answer = self.endpoint.get_json("artifacts", &[("path".to_string(), join(&self.root, &path))])?;
         let files = match answer.get("files") {
             None | Some(Value::Null) => return Ok(Vec::new()),
             Some(Value::Array(files)) => files,
@@ -71,10 +92,10 @@ impl ArtifactRepository for ProxyArtifactRepository {
         Ok(out)
     }
 
-    fn download_file(&self, artifact_path: &str, local_file: &Path) -> Result<()> {
+    fn download_file(&self, artifact_path: &str, local_file: &Path, progress: &Progress<'_>) -> Result<()> {
         let path = normalize_artifact_path(artifact_path, "artifact_path")?;
-        let route = self.route(&path);
-        write_via_temp(local_file, |out| self.endpoint.get_to_file(&route, out).map(|_| ()))
+        let route = self.route("artifacts", &path);
+        write_via_temp(local_file, |out| self.endpoint.get_to_file(&route, out, progress).map(|_| ()))
     }
 }
 

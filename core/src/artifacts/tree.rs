@@ -7,7 +7,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::paths::{join, listed_child, local_path, normalize_artifact_path, normalize_optional, split_last};
-use super::ArtifactRepository;
+use super::{ArtifactRepository, Progress};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Deepest directory nesting followed, in a local tree or a server's listing (a listing that
@@ -29,7 +29,7 @@ pub(super) fn log_bytes_via_file<R: ArtifactRepository + ?Sized>(
     let file = staging.join(name);
     let outcome = fs::write(&file, bytes)
         .map_err(|e| io_error(e, "writing", &file))
-        .and_then(|()| repo.log_artifact(&file, Some(dir)));
+        .and_then(|()| repo.log_artifact(&file, Some(dir), &Progress::none()));
     let _ = fs::remove_dir_all(&staging);
     outcome
 }
@@ -38,6 +38,7 @@ pub(super) fn log_tree<R: ArtifactRepository + ?Sized>(
     repo: &R,
     local_dir: &Path,
     artifact_path: Option<&str>,
+    progress: &Progress<'_>,
 ) -> Result<()> {
     let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
     let meta = fs::metadata(local_dir).map_err(|e| io_error(e, "reading", local_dir))?;
@@ -60,9 +61,12 @@ pub(super) fn log_tree<R: ArtifactRepository + ?Sized>(
             fs::create_dir_all(&target).map_err(|e| io_error(e, "creating", &target))?;
         }
     }
+    let total = files.iter().map(|(file, _)| fs::metadata(file).map(|m| m.len()).unwrap_or(0)).sum();
+    progress.plan(total);
     for (file, rel_dir) in files {
-        repo.log_artifact(&file, Some(&join(&artifact_path, &rel_dir)))?;
+        repo.log_artifact(&file, Some(&join(&artifact_path, &rel_dir)), progress)?;
     }
+    progress.finish();
     Ok(())
 }
 
@@ -128,39 +132,56 @@ pub(super) fn download<R: ArtifactRepository + ?Sized>(
     repo: &R,
     artifact_path: Option<&str>,
     dst: &Path,
+    progress: &Progress<'_>,
 ) -> Result<PathBuf> {
     let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
     fs::create_dir_all(dst).map_err(|e| io_error(e, "creating the destination", dst))?;
     let target = local_path(dst, &artifact_path);
     if repo.is_directory(&artifact_path)? {
-        download_dir(repo, &artifact_path, dst, 0)?;
+        // The whole tree is listed and checked before anything is written, and its size is the
+        // progress total.
+        let mut plan = DownloadPlan::default();
+        plan_dir(repo, &artifact_path, &mut plan, 0)?;
+        progress.plan(plan.files.iter().map(|(_, size)| size.unwrap_or(0) as u64).sum());
+        for dir in std::iter::once(&artifact_path).chain(&plan.dirs) {
+            let local_dir = local_path(dst, dir);
+            fs::create_dir_all(&local_dir).map_err(|e| io_error(e, "creating", &local_dir))?;
+        }
+        for (file, _) in &plan.files {
+            repo.download_file(file, &local_path(dst, file), progress)?;
+        }
     } else {
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(e, "creating", parent))?;
         }
-        repo.download_file(&artifact_path, &target)?;
+        repo.download_file(&artifact_path, &target, progress)?;
     }
+    progress.finish();
     Ok(target)
 }
 
-fn download_dir<R: ArtifactRepository + ?Sized>(repo: &R, dir: &str, dst: &Path, depth: usize) -> Result<()> {
+/// What a download writes: directories and files (with the size the listing gave), paths
+/// relative to the repository root, every one checked to stay under it.
+#[derive(Default)]
+struct DownloadPlan {
+    dirs: Vec<String>,
+    files: Vec<(String, Option<i64>)>,
+}
+
+fn plan_dir<R: ArtifactRepository + ?Sized>(repo: &R, dir: &str, plan: &mut DownloadPlan, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
         return Err(Error::invalid(format!(
             "{} lists directories nested more than {MAX_DEPTH} levels deep under '{dir}'",
             repo.root_uri()
         )));
     }
-    let local_dir = local_path(dst, dir);
-    fs::create_dir_all(&local_dir).map_err(|e| io_error(e, "creating", &local_dir))?;
-    let listing = repo.list_artifacts(Some(dir))?;
-    // Check the whole listing before writing any of it.
-    let children: Vec<(String, bool)> =
-        listing.iter().map(|f| Ok((listed_child(dir, &f.path, repo.root_uri())?, f.is_dir))).collect::<Result<_>>()?;
-    for (child, is_dir) in children {
-        if is_dir {
-            download_dir(repo, &child, dst, depth + 1)?;
+    for entry in repo.list_artifacts(Some(dir))? {
+        let child = listed_child(dir, &entry.path, repo.root_uri())?;
+        if entry.is_dir {
+            plan.dirs.push(child.clone());
+            plan_dir(repo, &child, plan, depth + 1)?;
         } else {
-            repo.download_file(&child, &local_path(dst, &child))?;
+            plan.files.push((child, entry.file_size.filter(|s| *s >= 0)));
         }
     }
     Ok(())

@@ -257,50 +257,66 @@ impl HttpClient {
         }
     }
 
-    /// One attempt: `PUT` with `upload` streamed as the body (its length as Content-Length), or
-    /// `GET` with `query` when `upload` is `None`. A 2xx answer is returned unread so the caller
+    /// One attempt: `GET` with `query`, `PUT` with an upload streamed as the body (its length as
+    /// Content-Length), or `POST` with a JSON body. A 2xx answer is returned unread so the caller
     /// can stream it; any other answer becomes a classified failure carrying MLflow's error.
     pub fn send_raw(
         &self,
         path: &str,
         query: &[(String, String)],
-        upload: Option<(&std::fs::File, &str)>,
+        body: RawBody<'_>,
         timeout: Duration,
         policy: &RetryPolicy,
     ) -> Result<ureq::http::Response<ureq::Body>, HttpFailure> {
         let url = self.url_of(path);
-        let what = format!("{} {url}", if upload.is_some() { "PUT" } else { "GET" });
+        let what = format!("{} {url}", body.method());
         // A transfer may take far longer than one API call: `timeout` bounds connecting and each
         // socket read or write (as `requests` applies MLflow's timeout), not the whole exchange.
-        let outcome = match upload {
-            Some((file, content_type)) => self
+        let outcome = match body {
+            RawBody::Upload { body, len, content_type } => self
                 .agent
                 .put(&url)
                 .with_common(self, timeout)
                 .with_transfer_timeouts(timeout)
                 .header("Content-Type", content_type)
-                .send(file),
-            None => {
+                .header("Content-Length", len.to_string())
+                .send(ureq::SendBody::from_reader(body)),
+            RawBody::Json(json) => self.agent.post(&url).with_common(self, timeout).with_json_type().send(&json[..]),
+            RawBody::None => {
                 let q = query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
                 self.agent.get(&url).query_pairs(q).with_common(self, timeout).with_transfer_timeouts(timeout).call()
             }
         };
         let tls = self.url.base().starts_with("https://");
-        let mut answer = outcome.map_err(|e| transport_failure(e, &what, timeout, tls))?;
-        let status = answer.status().as_u16();
-        if (200..300).contains(&status) {
-            return Ok(answer);
+        let answer = outcome.map_err(|e| transport_failure(e, &what, timeout, tls))?;
+        classify_raw(answer, &what, policy)
+    }
+
+    /// One `PUT` of `len` bytes from `body` to a presigned URL of an object store (a part of a
+    /// multipart upload the server set up), with the headers the server said to send and none
+    /// of ours: the URL carries its own authorization, and the tracking server's credentials
+    /// must not reach the store. Returns the answer's `ETag`.
+    pub fn put_presigned(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &mut dyn std::io::Read,
+        len: u64,
+        timeout: Duration,
+        policy: &RetryPolicy,
+    ) -> Result<String, HttpFailure> {
+        let shown = url.split('?').next().unwrap_or(url);
+        let what = format!("PUT {shown}");
+        let mut request = self.agent.put(url).with_transfer_timeouts(timeout).header("Content-Length", len.to_string());
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
         }
-        let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let content_type = header("content-type");
-        let retry_after = policy.honoured_retry_after(status, header("retry-after").as_deref());
-        let bytes = answer.body_mut().with_config().limit(1 << 20).read_to_vec().unwrap_or_default();
-        let error = error_from_answer(status, content_type.as_deref(), &bytes, &what);
-        if policy.is_retryable_status(status, retry_after.is_some()) {
-            Err(HttpFailure { class: FailureClass::RetryableStatus { status, retry_after }, error: error.retryable() })
-        } else {
-            Err(HttpFailure { class: FailureClass::Fatal, error })
-        }
+        let tls = url.starts_with("https://");
+        let outcome = request.send(ureq::SendBody::from_reader(body));
+        let mut answer = classify_raw(outcome.map_err(|e| transport_failure(e, &what, timeout, tls))?, &what, policy)?;
+        let etag = answer.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let _ = answer.body_mut().with_config().limit(1 << 20).read_to_vec();
+        Ok(etag)
     }
 
     /// A JSON object answer of a raw `GET` (empty = `{}`), as MLflow's endpoints give it.
@@ -311,7 +327,7 @@ impl HttpClient {
         timeout: Duration,
         policy: &RetryPolicy,
     ) -> Result<Value, HttpFailure> {
-        let mut answer = self.send_raw(path, query, None, timeout, policy)?;
+        let mut answer = self.send_raw(path, query, RawBody::None, timeout, policy)?;
         let what = format!("GET {}", self.url_of(path));
         let content_type = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
         let tls = self.url.base().starts_with("https://");
@@ -322,6 +338,48 @@ impl HttpClient {
             .read_to_vec()
             .map_err(|e| transport_failure(e, &format!("{what} (reading the answer)"), timeout, tls))?;
         parse_success(&bytes, content_type.as_deref(), &what)
+    }
+}
+
+/// The body of a raw exchange, which also picks its method.
+pub enum RawBody<'r> {
+    /// `GET`.
+    None,
+    /// `PUT` of `len` bytes read from `body`.
+    Upload { body: &'r mut dyn std::io::Read, len: u64, content_type: &'r str },
+    /// `POST` of a JSON document.
+    Json(Vec<u8>),
+}
+
+impl RawBody<'_> {
+    fn method(&self) -> &'static str {
+        match self {
+            RawBody::None => "GET",
+            RawBody::Upload { .. } => "PUT",
+            RawBody::Json(_) => "POST",
+        }
+    }
+}
+
+/// A 2xx answer returned unread; any other one read (bounded) and classified for retrying.
+fn classify_raw(
+    mut answer: ureq::http::Response<ureq::Body>,
+    what: &str,
+    policy: &RetryPolicy,
+) -> Result<ureq::http::Response<ureq::Body>, HttpFailure> {
+    let status = answer.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(answer);
+    }
+    let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = header("content-type");
+    let retry_after = policy.honoured_retry_after(status, header("retry-after").as_deref());
+    let bytes = answer.body_mut().with_config().limit(1 << 20).read_to_vec().unwrap_or_default();
+    let error = error_from_answer(status, content_type.as_deref(), &bytes, what);
+    if policy.is_retryable_status(status, retry_after.is_some()) {
+        Err(HttpFailure { class: FailureClass::RetryableStatus { status, retry_after }, error: error.retryable() })
+    } else {
+        Err(HttpFailure { class: FailureClass::Fatal, error })
     }
 }
 

@@ -47,6 +47,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub use auth::Credentials;
+pub(crate) use config::parse_bool;
 pub use config::HttpConfig;
 pub use endpoint::HttpEndpoint;
 pub use retry::{parse_retry_after, RetryPolicy};
