@@ -1,6 +1,7 @@
 //! A small training loop logged with mlflow-core from Rust, the twin of examples/train.c and
 //! examples/train.cpp: fits y = 3x + 2 by gradient descent and logs params, the loss of every
-//! epoch, tags and the final weights to ./mlflow.db (or MLFLOW_TRACKING_URI). Then, in this folder:
+//! epoch, tags and the final weights to ./mlflow.db (or MLFLOW_TRACKING_URI), and a text summary as an
+//! artifact (./mlruns). Then, in this folder:
 //!   mlflow ui --backend-store-uri sqlite:///mlflow.db
 //!
 //! Run with `cargo run --release -p mlflow-core --example train`.
@@ -72,6 +73,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Metric { key: "final_bias".into(), value: b, timestamp: now, step: EPOCHS },
     ];
     run.log_batch(&finals, &[], &[RunTag { key: "converged".into(), value: "true".into() }])?;
+
+    // A small text artifact beside the metrics, where MLflow keeps artifacts:
+    // ./mlruns/<experiment id>/<run id>/artifacts/summary.txt (shown by `mlflow ui`).
+    let summary = format!("y = {w:.4} * x + {b:.4} after {EPOCHS} epochs\n");
+    client.log_text(run.run_id(), &summary, "summary.txt")?;
     run.end(RunStatus::Finished)?;
 
     let report = client.close(Duration::from_secs(10));

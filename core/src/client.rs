@@ -91,6 +91,8 @@ pub(crate) struct ClientInner {
     /// Runs this client started and has not ended: ended as FINISHED at close/exit, as MLflow
     /// ends an active run at interpreter exit.
     open_runs: Mutex<HashSet<String>>,
+    /// Connections kept for artifact transfers (proxy endpoints, object stores).
+    artifact_transports: crate::artifacts::Transports,
 }
 
 /// What a tracking URI opens: the store for calls, the sink for the batching writer, and for a
@@ -155,6 +157,7 @@ impl Client {
             tracking_uri: uri,
             options,
             open_runs: Mutex::new(HashSet::new()),
+            artifact_transports: crate::artifacts::Transports::default(),
         });
         exit::register(Arc::downgrade(&inner));
         Ok(Client { inner })
@@ -162,6 +165,11 @@ impl Client {
 
     pub fn tracking_uri(&self) -> &str {
         &self.inner.tracking_uri
+    }
+
+    /// The connections this client keeps for artifact transfers.
+    pub(crate) fn artifact_transports(&self) -> &crate::artifacts::Transports {
+        &self.inner.artifact_transports
     }
 
     /// The store behind this client (sqlite, or the tracking server's REST API). Calls on it

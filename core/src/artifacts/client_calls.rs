@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::paths::{normalize_artifact_path, normalize_optional, split_last};
 use super::tree::io_error;
-use super::{open_repository, split_runs_uri, ArtifactRepository, FileInfo, Progress, ProgressFn};
+use super::{split_runs_uri, ArtifactRepository, FileInfo, Progress, ProgressFn};
 use crate::error::{Error, Result};
 use crate::util::{absolute, append_uri_path};
 use crate::{validation, Client};
@@ -23,7 +23,7 @@ impl Client {
     }
 
     fn repository_at(&self, uri: &str) -> Result<Box<dyn ArtifactRepository>> {
-        open_repository(uri, Some(self.tracking_uri()))
+        self.artifact_transports().open(uri, Some(self.tracking_uri()))
     }
 
     /// `MlflowClient.log_artifact`: stores the local file as `<artifact_path>/<file name>`;

@@ -7,7 +7,8 @@
 //! | plain path, `file:` | [`LocalArtifactRepository`]: the local filesystem |
 //! | `mlflow-artifacts:/…`, `mlflow-artifacts://host:port/…`, `http(s)://…/api/2.0/mlflow-artifacts/artifacts/…` | [`ProxyArtifactRepository`]: the tracking server's artifact proxy |
 //! | `runs:/<run_id>/<path>` | resolved through the client to the run's artifact URI |
-//! | `s3://`, `gs://`, `wasbs://`, `abfss://`, … | not supported yet: a clear error |
+//! | `s3://` (`MLFLOW_S3_ENDPOINT_URL` for S3-compatible servers), `gs://`, `wasbs://`, `abfss://` | [`ObjectStoreRepository`] (feature `object-stores`, on by default) |
+//! | `hdfs:`, `dbfs:`, `sftp:`, … | not supported: a clear error |
 //!
 //! Files stream between disk and store in bounded memory. Every path a caller or a server gives
 //! is checked ([`paths`]): nothing is read from outside a logged directory, nothing is written
@@ -15,10 +16,13 @@
 
 mod client_calls;
 mod local;
+#[cfg(feature = "object-stores")]
+mod object_stores;
 pub mod paths;
 pub mod progress;
 mod proxy;
 mod proxy_multipart;
+mod transports;
 mod tree;
 mod uri;
 
@@ -29,8 +33,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub use local::LocalArtifactRepository;
+#[cfg(feature = "object-stores")]
+pub use object_stores::ObjectStoreRepository;
 pub use progress::{Progress, ProgressFn};
 pub use proxy::ProxyArtifactRepository;
+pub use transports::Transports;
 pub use uri::{open_repository, split_runs_uri};
 
 /// One entry of a listing, MLflow's `FileInfo`: `path` relative to the repository root

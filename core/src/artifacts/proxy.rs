@@ -6,6 +6,7 @@
 //! offers it ([`super::proxy_multipart`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -25,8 +26,8 @@ const PROXY_API: &str = "api/2.0/mlflow-artifacts";
 #[derive(Debug)]
 pub struct ProxyArtifactRepository {
     uri: String,
-    /// `<server>/api/2.0/mlflow-artifacts`.
-    endpoint: HttpEndpoint,
+    /// `<server>/api/2.0/mlflow-artifacts` (shared by a client's repositories on that server).
+    endpoint: Arc<HttpEndpoint>,
     /// The repository's root under the server's artifact destination (`1/<run_id>/artifacts`).
     root: String,
     multipart: MultipartSettings,
@@ -36,8 +37,17 @@ impl ProxyArtifactRepository {
     /// `server` is the server's base URL (`http(s)://[user:pw@]host:port[/prefix]`), `root` the
     /// path under its artifact destination; `uri` is what messages name.
     pub fn new(uri: &str, server: &str, root: &str, config: HttpConfig) -> Result<ProxyArtifactRepository> {
+        Self::with_endpoint(uri, Arc::new(Self::endpoint_for(server, config)?), root)
+    }
+
+    /// The proxy API endpoint of a server (`server` as for [`ProxyArtifactRepository::new`]).
+    pub fn endpoint_for(server: &str, config: HttpConfig) -> Result<HttpEndpoint> {
+        HttpEndpoint::new(&format!("{}/{PROXY_API}", server.trim_end_matches('/')), config)
+    }
+
+    /// A repository at `root` on an endpoint made by [`ProxyArtifactRepository::endpoint_for`].
+    pub fn with_endpoint(uri: &str, endpoint: Arc<HttpEndpoint>, root: &str) -> Result<ProxyArtifactRepository> {
         let root = normalize_artifact_path(root.trim_start_matches('/'), "artifact root")?;
-        let endpoint = HttpEndpoint::new(&format!("{}/{PROXY_API}", server.trim_end_matches('/')), config)?;
         let multipart = MultipartSettings::from_env()?;
         Ok(ProxyArtifactRepository { uri: uri.to_string(), endpoint, root, multipart })
     }

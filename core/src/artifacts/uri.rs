@@ -3,27 +3,52 @@
 use std::path::PathBuf;
 
 use super::proxy::ARTIFACTS_ROUTE;
-use super::{ArtifactRepository, LocalArtifactRepository, ProxyArtifactRepository};
+use super::{ArtifactRepository, Transports};
 use crate::error::{Error, Result};
-use crate::store::rest::HttpConfig;
 use crate::util::{absolute, percent_decode};
 
-/// Schemes MLflow supports that libmlflow does not serve yet.
-const NOT_YET: [&str; 13] =
-    ["s3", "gs", "wasbs", "wasb", "abfss", "abfs", "r2", "b2", "hdfs", "viewfs", "sftp", "ftp", "dbfs"];
+/// Schemes MLflow supports that libmlflow does not serve.
+const NOT_SUPPORTED: [&str; 8] = ["r2", "b2", "hdfs", "viewfs", "sftp", "ftp", "dbfs", "uc-volumes"];
 
-/// The repository for an artifact URI. `tracking_uri` is needed for `mlflow-artifacts:` URIs
+/// The repository for an artifact URI, on new connections (a [`Client`](crate::Client) keeps
+/// its connections in [`Transports`]). `tracking_uri` is needed for `mlflow-artifacts:` URIs
 /// (they name the tracking server's proxy); the transport's settings (credentials, TLS,
-/// retries, timeout) come from MLflow's environment variables, as for the tracking server.
+/// retries, timeout) come from MLflow's environment variables, as MLflow's repositories read them.
 /// `runs:/` URIs are resolved by the client ([`crate::Client::download_artifacts`]).
 pub fn open_repository(uri: &str, tracking_uri: Option<&str>) -> Result<Box<dyn ArtifactRepository>> {
+    Transports::default().open(uri, tracking_uri)
+}
+
+/// Where an artifact URI leads, decided from its scheme as MLflow's registry decides it.
+pub(super) enum Target {
+    Local(PathBuf),
+    /// The tracking server's proxy: (server base URL, root path under its destination).
+    Proxy {
+        server: String,
+        root: String,
+    },
+    #[cfg(feature = "object-stores")]
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+    #[cfg(feature = "object-stores")]
+    Gcs {
+        bucket: String,
+        prefix: String,
+    },
+    #[cfg(feature = "object-stores")]
+    Azure(super::object_stores::azure::AzureTarget),
+}
+
+pub(super) fn target_of(uri: &str, tracking_uri: Option<&str>) -> Result<Target> {
     let shown = redact_userinfo(uri);
     match scheme_of(uri).as_deref() {
-        None => Ok(Box::new(LocalArtifactRepository::new(uri, absolute(&PathBuf::from(uri))))),
-        Some("file") => Ok(Box::new(LocalArtifactRepository::new(uri, file_uri_path(uri)?))),
+        None => Ok(Target::Local(absolute(&PathBuf::from(uri)))),
+        Some("file") => Ok(Target::Local(file_uri_path(uri)?)),
         Some("mlflow-artifacts") => {
             let (server, root) = mlflow_artifacts_target(uri, tracking_uri)?;
-            Ok(Box::new(ProxyArtifactRepository::new(&shown, &server, &root, HttpConfig::from_env()?)?))
+            Ok(Target::Proxy { server, root })
         }
         Some("http") | Some("https") => {
             let anchor = format!("/{ARTIFACTS_ROUTE}");
@@ -34,14 +59,33 @@ pub fn open_repository(uri: &str, tracking_uri: Option<&str>) -> Result<Box<dyn 
                 )));
             };
             let root = percent_decode(root.split(['?', '#']).next().unwrap_or(""));
-            Ok(Box::new(ProxyArtifactRepository::new(&shown, server, &root, HttpConfig::from_env()?)?))
+            Ok(Target::Proxy { server: server.to_string(), root })
         }
         Some("runs") => Err(Error::invalid(format!(
             "{shown}: a runs:/ URI is resolved through a client (Client::download_artifacts)"
         ))),
-        Some(s) if NOT_YET.contains(&s) => Err(Error::invalid(format!(
-            "artifact URI {shown}: the '{s}' artifact store is not supported by libmlflow yet (supported: local \
-             paths, file:, mlflow-artifacts:, http(s) artifact proxy)"
+        #[cfg(feature = "object-stores")]
+        Some("s3") | Some("s3a") | Some("s3n") => {
+            let (bucket, prefix) = super::object_stores::s3::split(uri)?;
+            Ok(Target::S3 { bucket, prefix })
+        }
+        #[cfg(feature = "object-stores")]
+        Some("gs") => {
+            let (bucket, prefix) = super::object_stores::s3::split(uri)?;
+            Ok(Target::Gcs { bucket, prefix })
+        }
+        #[cfg(feature = "object-stores")]
+        Some("wasbs") | Some("wasb") | Some("abfss") | Some("abfs") => {
+            Ok(Target::Azure(super::object_stores::azure::parse(uri)?))
+        }
+        #[cfg(not(feature = "object-stores"))]
+        Some(s @ ("s3" | "s3a" | "s3n" | "gs" | "wasbs" | "wasb" | "abfss" | "abfs")) => Err(Error::invalid(format!(
+            "artifact URI {shown}: this build of libmlflow has no '{s}' artifact store (built without the \
+             `object-stores` feature)"
+        ))),
+        Some(s) if NOT_SUPPORTED.contains(&s) => Err(Error::invalid(format!(
+            "artifact URI {shown}: the '{s}' artifact store is not supported by libmlflow (supported: local \
+             paths, file:, mlflow-artifacts:, http(s) artifact proxy, s3:, gs:, wasbs:, abfss:)"
         ))),
         Some(s) => Err(Error::invalid(format!("artifact URI {shown}: unknown artifact store scheme '{s}'"))),
     }
@@ -124,7 +168,7 @@ fn scheme_of(uri: &str) -> Option<String> {
 }
 
 /// A URI with any `user:password@` removed, for messages.
-fn redact_userinfo(uri: &str) -> String {
+pub(super) fn redact_userinfo(uri: &str) -> String {
     let Some((scheme, rest)) = uri.split_once("://") else { return uri.to_string() };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
@@ -162,7 +206,9 @@ mod tests {
 
     #[test]
     fn unsupported_schemes_are_clear() {
-        let e = open_repository("s3://bucket/p", None).err().unwrap();
-        assert!(e.message().contains("not supported by libmlflow yet"), "{e}");
+        let e = open_repository("hdfs://namenode/p", None).err().unwrap();
+        assert!(e.message().contains("'hdfs' artifact store is not supported by libmlflow"), "{e}");
+        let e = open_repository("wasbs://nocontainer.blob.core.windows.net/p", None).err().unwrap();
+        assert!(e.message().contains("wasbs://<container>@<account>"), "{e}");
     }
 }

@@ -1,0 +1,44 @@
+//! `gs://<bucket>/<prefix>`, configured as MLflow's `GCSArtifactRepository` (google-cloud-storage)
+//! is: `GOOGLE_APPLICATION_CREDENTIALS` (a service-account or authorized-user JSON file), else
+//! the application-default credentials and the metadata server; `STORAGE_EMULATOR_HOST` points
+//! at an emulator (fake-gcs-server), reached anonymously as the Python library does.
+
+use std::sync::Arc;
+
+use object_store::gcp::GoogleCloudStorageBuilder;
+
+use super::{client_options, StoreHandle};
+use crate::error::{Error, Result};
+
+pub(crate) fn cache_key(bucket: &str) -> String {
+    let env = |n: &str| std::env::var(n).unwrap_or_default();
+    format!("gs|{bucket}|{}|{}", env("STORAGE_EMULATOR_HOST"), env("GOOGLE_APPLICATION_CREDENTIALS"))
+}
+
+pub(crate) fn open(bucket: &str) -> Result<StoreHandle> {
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+    let emulator = var("STORAGE_EMULATOR_HOST").map(|h| {
+        let h = h.trim_end_matches('/').to_string();
+        if h.contains("://") {
+            h
+        } else {
+            format!("http://{h}")
+        }
+    });
+    let allow_http = emulator.as_deref().is_some_and(|e| e.starts_with("http://"));
+    let mut builder = GoogleCloudStorageBuilder::from_env()
+        .with_bucket_name(bucket)
+        .with_client_options(client_options(allow_http)?)
+        .with_retry(super::retry_config());
+    match &emulator {
+        Some(base) => builder = builder.with_base_url(base).with_skip_signature(true),
+        None => {
+            if let Some(path) = var("GOOGLE_APPLICATION_CREDENTIALS") {
+                builder = builder.with_application_credentials(path);
+            }
+        }
+    }
+    let name = format!("gs://{bucket}{}", emulator.map(|e| format!(" at {e}")).unwrap_or_default());
+    let store = builder.build().map_err(|e| Error::invalid(format!("cannot configure {name}: {e}")))?;
+    StoreHandle::new(Arc::new(store), Vec::new(), name)
+}
