@@ -4,7 +4,7 @@
 #       libmlflow.a, runs every Rd example and the testthat suite (API, bad input, closed
 #       clients, interop with MLflow 3.17.2 from .venv); any ERROR or WARNING fails
 #   examples/r/train.R                      the training loop, then MLflow 3.17.2 (Python) checks
-#       what it logged
+#       what it logged (runs, metrics, and the artifacts it downloads)
 # R and its packages come from Debian (scripts/apt-packages.txt); the venv from setup-venv.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,8 +52,11 @@ db=$work/example/mlflow.db
 (cd "$work/example" && MLFLOW_TRACKING_URI="sqlite:///$db" R_LIBS="$work/libmlflow.Rcheck" \
   Rscript "$repo/examples/r/train.R")
 "$LIBMLFLOW_TEST_PYTHON" - "sqlite:///$db" <<'PY'
-import sys
+import os, sys
+os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+import mlflow
 from mlflow import MlflowClient
+mlflow.set_tracking_uri(sys.argv[1])
 client = MlflowClient(tracking_uri=sys.argv[1])
 exp = client.get_experiment_by_name("r-mtcars")
 runs = client.search_runs([exp.experiment_id])
@@ -67,7 +70,13 @@ for r in children:
     assert [m.step for m in history] == list(range(1, 51)), r.info.run_name
     assert r.data.params["learning_rate"] and r.data.params.keys() == {"learning_rate"}
     assert history[-1].value < history[0].value, r.info.run_name
-print(f"python (mlflow 3.17.2) read the example: 1 sweep run, {len(children)} nested runs, 50 rmse points each")
+    csv = mlflow.artifacts.download_artifacts(run_id=r.info.run_id, artifact_path="predictions/predictions.csv")
+    with open(csv) as f:
+        assert f.readline().strip() == '"car","mpg","predicted"' and len(f.readlines()) == 32, csv
+    weights = mlflow.artifacts.load_text(f"runs:/{r.info.run_id}/model/weights.txt")
+    assert weights.splitlines()[0].startswith("intercept = "), weights
+print(f"python (mlflow 3.17.2) read the example: 1 sweep run, {len(children)} nested runs, 50 rmse points "
+      "and 2 artifacts each")
 PY
 
 echo "R CMD check: $status_line"

@@ -1,6 +1,7 @@
 # A small training loop logged with libmlflow from R: linear regression of fuel economy on car
 # weight and horsepower (the built-in mtcars data) by gradient descent, for a few learning rates,
-# each a nested run under one sweep run. Afterwards the best run is found with a search.
+# each a nested run under one sweep run, with its predictions (a CSV) and fitted model (a text) as
+# artifacts. Afterwards the best run is found with a search.
 #
 #   Rscript examples/r/train.R        # logs to $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db
 #   mlflow ui --backend-store-uri sqlite:///mlflow.db
@@ -31,6 +32,12 @@ with(mlflow_start_run(run_name = "learning-rate-sweep"), {
     with(mlflow_start_run(nested = TRUE, run_name = paste0("lr-", learning_rate)), {
       mlflow_log_param("learning_rate", learning_rate)
       weights <- train(learning_rate, epochs)
+      # Artifacts: a file (stored as predictions/predictions.csv in the run) and a text.
+      predictions <- file.path(tempdir(), "predictions.csv")
+      write.csv(data.frame(car = rownames(mtcars), mpg = y, predicted = drop(x %*% weights)), predictions,
+                row.names = FALSE)
+      mlflow_log_artifact(predictions, artifact_path = "predictions")
+      mlflow_log_text(paste(sprintf("%s = %.4f", colnames(x), weights), collapse = "\n"), "model/weights.txt")
       mlflow_log_batch(
         metrics = data.frame(key = paste0("weight_", colnames(x)), value = weights, step = epochs),
         tags = data.frame(key = "features", value = "wt,hp")

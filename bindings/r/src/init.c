@@ -26,6 +26,10 @@ SEXP C_run_end(SEXP, SEXP);
 SEXP C_sync_spool(SEXP, SEXP, SEXP);
 SEXP C_client_server_run_id(SEXP, SEXP);
 SEXP C_client_undelivered(SEXP);
+SEXP C_log_artifact(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_log_text(SEXP, SEXP, SEXP, SEXP);
+SEXP C_list_artifacts(SEXP, SEXP, SEXP);
+SEXP C_download_artifacts(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 
 #define ENTRY(name, n) {#name, (DL_FUNC)&name, n}
 
@@ -37,7 +41,8 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_run_attach, 2),      ENTRY(C_run_id, 1),          ENTRY(C_run_free, 1),
     ENTRY(C_run_log_metric, 5),  ENTRY(C_run_log_param, 3),   ENTRY(C_run_set_tag, 3),
     ENTRY(C_run_log_batch, 9),   ENTRY(C_run_end, 2),         ENTRY(C_sync_spool, 3),
-    ENTRY(C_client_server_run_id, 2), ENTRY(C_client_undelivered, 1), {NULL, NULL, 0}};
+    ENTRY(C_client_server_run_id, 2), ENTRY(C_client_undelivered, 1), ENTRY(C_log_artifact, 6), ENTRY(C_log_text, 4),
+    ENTRY(C_list_artifacts, 3), ENTRY(C_download_artifacts, 6), {NULL, NULL, 0}};
 
 void R_init_libmlflow(DllInfo *dll) {
   R_registerRoutines(dll, NULL, call_methods, NULL, NULL);

@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::paths::{join, local_path, logged_file_name, normalize_artifact_path, normalize_optional, split_last};
-use super::tree::{io_error, write_via_temp};
+use super::tree::{io_error, is_in_progress, write_via_temp};
 use super::{ArtifactRepository, FileInfo, Progress};
 use crate::error::{Error, Result};
 
@@ -76,6 +76,9 @@ impl ArtifactRepository for LocalArtifactRepository {
         for entry in fs::read_dir(&dir).map_err(|e| io_error(e, "listing", &dir))? {
             let entry = entry.map_err(|e| io_error(e, "listing", &dir))?;
             let Ok(name) = entry.file_name().into_string() else { continue };
+            if is_in_progress(&name) {
+                continue; // a file still being written by a transfer
+            }
             let meta = fs::metadata(entry.path()).map_err(|e| io_error(e, "reading", &entry.path()))?;
             let rel = join(&path, &name);
             out.push(if meta.is_dir() {

@@ -25,7 +25,8 @@ pub struct Progress<'a> {
     callback: Option<ProgressFn<'a>>,
     total: Cell<u64>,
     done: Cell<u64>,
-    reported: Cell<Option<u64>>,
+    /// The last (done, total) reported: the same pair is never reported twice.
+    reported: Cell<Option<(u64, u64)>>,
     /// The total was announced by the planner (sum of a tree's sizes): a file's own size
     /// discovered later must not be added to it again.
     planned: Cell<bool>,
@@ -93,14 +94,15 @@ impl<'a> Progress<'a> {
 
     fn report(&self, force: bool) {
         let Some(callback) = self.callback else { return };
-        let done = self.done.get();
+        let (done, total) = (self.done.get(), self.total.get());
         let due = match self.reported.get() {
             None => true,
-            Some(last) => force || done >= last + REPORT_STEP || (done == self.total.get() && done != last),
+            Some(last) if last == (done, total) => false,
+            Some((last, _)) => force || done >= last + REPORT_STEP || done == total,
         };
         if due {
-            self.reported.set(Some(done));
-            callback(done, self.total.get());
+            self.reported.set(Some((done, total)));
+            callback(done, total);
         }
     }
 
@@ -189,7 +191,9 @@ mod tests {
         }
         p.advance((3 * REPORT_STEP + 10) % 1000);
         p.finish();
+        p.finish();
         let seen = seen.into_inner();
+        assert!(seen.windows(2).all(|w| w[0] != w[1]), "no report twice: {seen:?}");
         assert_eq!(seen.first(), Some(&(0, 3 * REPORT_STEP + 10)));
         assert_eq!(seen.last(), Some(&(3 * REPORT_STEP + 10, 3 * REPORT_STEP + 10)));
         assert!(seen.len() <= 6, "{seen:?}");

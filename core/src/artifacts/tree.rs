@@ -187,6 +187,13 @@ fn plan_dir<R: ArtifactRepository + ?Sized>(repo: &R, dir: &str, plan: &mut Down
     Ok(())
 }
 
+/// Whether a directory entry is a transfer in progress (see [`write_via_temp`]), which listings
+/// leave out: `.<name>.<32 hex>.partial`.
+pub(super) fn is_in_progress(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".partial")) else { return false };
+    stem.rsplit_once('.').is_some_and(|(_, id)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Writes `target` through a temporary file beside it (`fill` writes the content), renamed into
 /// place on success and removed on failure, so a failed transfer leaves no partial file.
 pub(super) fn write_via_temp(target: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
@@ -212,4 +219,15 @@ pub(super) fn io_error(e: std::io::Error, doing: &str, path: &Path) -> Error {
         _ => ErrorKind::Storage,
     };
     Error::new(kind, format!("{doing} {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn transfers_in_progress_are_recognised() {
+        assert!(super::is_in_progress(".big.bin.0123456789abcdef0123456789abcdef.partial"));
+        assert!(!super::is_in_progress(".big.bin.partial"));
+        assert!(!super::is_in_progress("notes.partial"));
+        assert!(!super::is_in_progress(".hidden"));
+    }
 }

@@ -1,24 +1,5 @@
-# A real `mlflow server` (MLflow 3.17.2 from the repository's .venv, started by
-# scripts/mlflow-test-server.sh on 127.0.0.1 and stopped when these tests end): offline logging
-# synced later with its run id mapping, and a dead server that never stalls logging.
-# scripts/test-r.sh sets LIBMLFLOW_TEST_PYTHON (…/.venv/bin/python), which locates the repository;
-# LIBMLFLOW_TEST_SERVER_SCRIPT may name the script directly.
-
-server_script <- function() {
-  script <- Sys.getenv("LIBMLFLOW_TEST_SERVER_SCRIPT")
-  if (!nzchar(script)) {
-    python <- Sys.getenv("LIBMLFLOW_TEST_PYTHON")
-    if (!nzchar(python)) return(NULL)
-    script <- file.path(dirname(dirname(dirname(python))), "scripts", "mlflow-test-server.sh")
-  }
-  if (file.exists(script)) normalizePath(script) else NULL
-}
-
-# R sets LD_LIBRARY_PATH for its own libraries; a Python with a shared libpython must not pick up
-# another build's libpython through it (the server then dies importing ssl).
-run_clean <- function(command, args, ...) {
-  withr::with_envvar(c(LD_LIBRARY_PATH = NA), system2(command, args, ...))
-}
+# A real `mlflow server` (test_server() in helper-server.R): offline logging synced later with its
+# run id mapping, and a dead server that never stalls logging.
 
 # A loopback URL nothing listens on (a port the OS just handed out and took back).
 dead_server_url <- function() {
@@ -28,24 +9,7 @@ dead_server_url <- function() {
   paste0("http://127.0.0.1:", port)
 }
 
-# One server for this file, stopped at the end of the test run however the tests end.
-server <- local({
-  script <- server_script()
-  if (is.null(script)) {
-    NULL
-  } else {
-    dir <- tempfile("libmlflow-r-server-")
-    dir.create(dir)
-    withr::defer({
-      run_clean(script, c("stop", shQuote(dir)), stdout = FALSE, stderr = FALSE)
-      unlink(dir, recursive = TRUE)
-    }, envir = testthat::teardown_env())
-    out <- suppressWarnings(run_clean(script, c("start", shQuote(dir)), stdout = TRUE, stderr = TRUE))
-    status <- attr(out, "status") %||% 0L
-    if (status != 0) stop("mlflow-test-server.sh start failed:\n", paste(out, collapse = "\n"))
-    list(url = trimws(out[[length(out)]]), dir = dir)
-  }
-})
+server <- test_server()
 
 local_spool <- function(env = parent.frame()) {
   dir <- tempfile("libmlflow-spool-")
