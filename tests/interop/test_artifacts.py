@@ -5,7 +5,9 @@ artifacts, and with a real `mlflow server --serve-artifacts` (artifacts through 
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -255,3 +257,32 @@ def test_bad_artifact_input_is_refused_at_the_c_boundary(lib_client, tmp_path):
     refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, None, None, None, None)
     message = refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, None, None, "s3://bucket/x", None)
     assert "not supported by libmlflow yet" in message
+
+
+def test_disk_full_during_download_is_a_clear_error_and_leaves_nothing(lib_client, workspace, tmp_path):
+    """A download onto a full disk: a real 1 MiB tmpfs (mounted in a private mount namespace of a
+    child process, so neither root on the host nor cleanup is needed) receives a 3 MiB artifact.
+    The call fails with MLFLOW_ERR_STORAGE naming the cause, and no partial file is left."""
+    run = lib_client.start_run(None)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 << 20))
+    lib_client.log_artifact(run.run_id, str(big), "blobs")
+    lib_client.log_text(run.run_id, "small\n", "blobs/small.txt")
+    run.end("FINISHED")
+    dst = tmp_path / "full"
+    dst.mkdir()
+    script = Path(__file__).with_name("disk_full_download.py")
+    mount_then_run = 'mount -t tmpfs -o size=1m libmlflow-full "$0" && exec "$@"'
+    child = subprocess.run(
+        ["unshare", "--mount", "--map-root-user", "--propagation", "private", "sh", "-c", mount_then_run,
+         str(dst), sys.executable, str(script), workspace.uri, run.run_id, "blobs", str(dst)],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+    )
+    assert child.returncode == 0, child.stderr
+    outcome = json.loads(child.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == "MLFLOW_ERR_STORAGE", outcome
+    assert "No space left on device" in outcome["message"], outcome
+    # Nothing half-written: no file at all (the small file may have landed before the big one
+    # filled the disk; the big one, and any .partial file, must not be there).
+    assert not [name for name in outcome["left"] if name.endswith("big.bin") or ".partial" in name], outcome
+    assert outcome["free_bytes"] > 512 * 1024, "the partial file's space was given back"

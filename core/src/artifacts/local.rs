@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::paths::{join, local_path, logged_file_name, normalize_artifact_path, normalize_optional, split_last};
-use super::tree::{io_error, is_in_progress, write_via_temp};
+use super::tree::{download_via_temp, io_error, is_in_progress, write_via_temp};
 use super::{ArtifactRepository, FileInfo, Progress};
 use crate::error::{Error, Result};
 
@@ -101,7 +101,7 @@ impl ArtifactRepository for LocalArtifactRepository {
         if let Ok(meta) = input.metadata() {
             progress.discovered(meta.len());
         }
-        write_via_temp(local_file, |out| {
+        download_via_temp(local_file, |out| {
             progress.copy(&mut input, out).map_err(|e| io_error(e, "downloading to", local_file))?;
             Ok(())
         })

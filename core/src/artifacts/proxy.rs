@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::paths::{join, logged_file_name, normalize_artifact_path, normalize_optional, url_encode_path};
 use super::proxy_multipart::{self, MultipartSettings, Outcome};
-use super::tree::{io_error, write_via_temp};
+use super::tree::{download_via_temp, io_error};
 use super::{ArtifactRepository, FileInfo, Progress};
 use crate::error::{Error, Result};
 use crate::store::rest::{HttpConfig, HttpEndpoint};
@@ -105,7 +105,7 @@ impl ArtifactRepository for ProxyArtifactRepository {
     fn download_file(&self, artifact_path: &str, local_file: &Path, progress: &Progress<'_>) -> Result<()> {
         let path = normalize_artifact_path(artifact_path, "artifact_path")?;
         let route = self.route("artifacts", &path);
-        write_via_temp(local_file, |out| self.endpoint.get_to_file(&route, out, progress).map(|_| ()))
+        download_via_temp(local_file, |out| self.endpoint.get_to_file(&route, out, progress).map(|_| ()))
     }
 }
 

@@ -120,12 +120,13 @@ fn route(op: &str, dir_path: &str) -> String {
     }
 }
 
-fn parse_create(answer: &Value, num_parts: u64) -> Result<(String, Vec<PartTarget>)> {
+fn parse_create(answer: &Value, num_parts: u64) -> Result<(Value, Vec<PartTarget>)> {
     let bad = || {
         let shown: String = answer.to_string().chars().take(300).collect();
         Error::internal(format!("the server's answer to a multipart upload is not MLflow's shape: {shown}"))
     };
-    let upload_id = answer.get("upload_id").and_then(Value::as_str).unwrap_or_default().to_string();
+    // Azure has no upload id (its parts are blocks named in their URLs): MLflow then sends null.
+    let upload_id = answer.get("upload_id").cloned().filter(Value::is_string).unwrap_or(Value::Null);
     let credentials = answer.get("credentials").and_then(Value::as_array).ok_or_else(bad)?;
     let mut targets = Vec::with_capacity(credentials.len());
     for c in credentials {

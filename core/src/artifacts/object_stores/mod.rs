@@ -31,7 +31,7 @@ use object_store::path::Path as Key;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart};
 
 use super::paths::{join, logged_file_name, normalize_artifact_path, normalize_optional};
-use super::tree::{io_error, write_via_temp};
+use super::tree::{download_via_temp, io_error};
 use super::{ArtifactRepository, FileInfo, Progress};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -258,7 +258,7 @@ impl ArtifactRepository for ObjectStoreRepository {
         let key = self.key(&path)?;
         let h = &self.handle;
         let doing = format!("downloading {key}");
-        write_via_temp(local_file, |out| {
+        download_via_temp(local_file, |out| {
             h.block_on(async {
                 let got = h.store.get(&key).await.map_err(|e| h.error(e, &doing))?;
                 progress.discovered(got.meta.size);
