@@ -228,6 +228,11 @@ impl NativeClient {
 }
 
 impl NativeClient {
+    /// The core client (for the calls declared in other files, e.g. artifacts.rs).
+    pub(crate) fn core(&self) -> &Client {
+        &self.client
+    }
+
     fn wrap(&self, run: mlflow_core::ActiveRun) -> NativeResult<Arc<NativeRun>> {
         let slot = self.slots.register(run.clone())?;
         Ok(Arc::new(NativeRun::new(run, slot)))

@@ -10,6 +10,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod artifacts;
 mod chunk;
 mod client;
 mod error;
@@ -20,6 +21,7 @@ mod spool;
 mod sqlite_compat;
 mod sqlite_library;
 
+pub use artifacts::{ArtifactFile, ProgressListener};
 pub use client::{KeyValue, MetricPoint, NativeClient};
 pub use error::{ErrorFields, NativeError};
 pub use run::NativeRun;

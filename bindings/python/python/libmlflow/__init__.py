@@ -11,10 +11,14 @@ ending a run, any read, and interpreter exit make everything durable.
 With a tracking server (``http(s)://host:port``) logged data goes through a local spool, so an
 unreachable server never stalls training; ``sync_spool`` uploads a spool later (offline machines,
 ``LIBMLFLOW_OFFLINE=true``). See :mod:`libmlflow.spool`.
+
+Artifacts (``log_artifact``, ``log_artifacts``, ``log_text``, ``log_dict``,
+``MlflowClient.list_artifacts``/``download_artifacts``, :mod:`libmlflow.artifacts`) are stored
+where MLflow stores them; transfers take ``progress=`` and show a bar for large ones.
 """
 
-from libmlflow import config, entities, exceptions, spool, tracking
-from libmlflow.entities import Experiment, Metric, Param, Run, RunInfo, RunStatus, RunTag, ViewType
+from libmlflow import artifacts, config, entities, exceptions, spool, tracking
+from libmlflow.entities import Experiment, FileInfo, Metric, Param, Run, RunInfo, RunStatus, RunTag, ViewType
 from libmlflow.exceptions import MlflowException
 from libmlflow.fluent import (
     ActiveRun,
@@ -28,15 +32,20 @@ from libmlflow.fluent import (
     flush,
     flush_async_logging,
     get_experiment,
+    get_artifact_uri,
     get_experiment_by_name,
     get_parent_run,
     get_run,
     get_tracking_uri,
     last_active_run,
+    log_artifact,
+    log_artifacts,
+    log_dict,
     log_metric,
     log_metrics,
     log_param,
     log_params,
+    log_text,
     search_experiments,
     search_runs,
     set_experiment,
@@ -55,6 +64,7 @@ __all__ = [
     "ActiveRun",
     "CloseReport",
     "Experiment",
+    "FileInfo",
     "Metric",
     "MlflowClient",
     "MlflowException",
@@ -66,6 +76,7 @@ __all__ = [
     "RunTag",
     "ViewType",
     "active_run",
+    "artifacts",
     "config",
     "create_experiment",
     "delete_experiment",
@@ -77,15 +88,20 @@ __all__ = [
     "flush",
     "flush_async_logging",
     "get_experiment",
+    "get_artifact_uri",
     "get_experiment_by_name",
     "get_parent_run",
     "get_run",
     "get_tracking_uri",
     "last_active_run",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
     "log_metric",
     "log_metrics",
     "log_param",
     "log_params",
+    "log_text",
     "search_experiments",
     "search_runs",
     "set_experiment",

@@ -78,3 +78,54 @@ def mapping(what: str, value: Any) -> dict:
     if not hasattr(value, "items"):
         raise TypeError(f"{what} must be a dict, not {type(value).__name__}")
     return dict(value)
+
+
+def local_path(what: str, value: Any) -> bytes:
+    """A local file or directory path (str, bytes or os.PathLike) as the bytes the OS uses, so
+    names that are not UTF-8 reach the core intact (``os.fsencode``)."""
+    import os
+
+    if value is None:
+        raise MlflowException(f"Missing value for required parameter '{what}'", error_code=INVALID_PARAMETER_VALUE)
+    if not isinstance(value, (str, bytes)) and not hasattr(value, "__fspath__"):
+        raise TypeError(f"{what} must be a path (str, bytes or os.PathLike), not {type(value).__name__}")
+    encoded = os.fsencode(value)
+    if not encoded:
+        raise MlflowException(f"{what} is empty; give a local path", error_code=INVALID_PARAMETER_VALUE)
+    if b"\0" in encoded:
+        raise MlflowException(f"{what} contains a NUL character: {value!r}", error_code=INVALID_PARAMETER_VALUE)
+    return encoded
+
+
+def artifact_path(what: str, value: Any) -> str | None:
+    """An artifact path (relative POSIX path in the run's artifacts; checked by the core), or None.
+    Strings that cannot be UTF-8 (lone surrogates) are refused here with the reason."""
+    if value is None:
+        return None
+    if hasattr(value, "__fspath__") and not isinstance(value, str):
+        import os
+
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__} ({value!r})")
+    utf8(what, value)
+    return value
+
+
+def required_str(what: str, value: Any) -> str:
+    """A required string argument (run ids, artifact files): None is refused with MLflow's message."""
+    if value is None:
+        raise MlflowException(f"Missing value for required parameter '{what}'", error_code=INVALID_PARAMETER_VALUE)
+    text_value = optional_str(what, value)
+    assert text_value is not None
+    utf8(what, text_value)
+    return text_value
+
+
+def utf8(what: str, value: str) -> bytes:
+    """``value`` as UTF-8; a string with lone surrogates (undecodable bytes) is refused clearly."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise MlflowException(f"{what} is not valid UTF-8 text ({e.reason} at position {e.start}): {value!r}",
+                              error_code=INVALID_PARAMETER_VALUE) from None

@@ -1,7 +1,7 @@
 """Errors, as MLflow raises them: :class:`MlflowException` with MLflow's ``error_code`` strings
 (``INVALID_PARAMETER_VALUE``, ``RESOURCE_DOES_NOT_EXIST``, ``RESOURCE_ALREADY_EXISTS``,
 ``INVALID_STATE``, ``INTERNAL_ERROR``, ``RESOURCE_EXHAUSTED``, ``DATA_LOSS``,
-``TEMPORARILY_UNAVAILABLE``, ``PERMISSION_DENIED`` ...). A few of libmlflow's kinds get a
+``TEMPORARILY_UNAVAILABLE``, ``PERMISSION_DENIED``, ``BAD_REQUEST`` ...). A few of libmlflow's kinds get a
 subclass, so they can be caught alone: :class:`MlflowClosedException`,
 :class:`MlflowUnavailableException` (tracking server unreachable; logged data waits in the spool),
 :class:`MlflowPermissionDeniedException`, and :class:`MlflowSyncException` (``sync_spool``)."""
@@ -17,6 +17,7 @@ INVALID_STATE = "INVALID_STATE"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
 PERMISSION_DENIED = "PERMISSION_DENIED"
+BAD_REQUEST = "BAD_REQUEST"
 
 # MLflow's HTTP status per error code (what its REST server would answer).
 _HTTP_STATUS = {
@@ -29,6 +30,7 @@ _HTTP_STATUS = {
     INTERNAL_ERROR: 500,
     TEMPORARILY_UNAVAILABLE: 503,
     PERMISSION_DENIED: 403,
+    BAD_REQUEST: 400,
     "UNAUTHENTICATED": 401,
 }
 

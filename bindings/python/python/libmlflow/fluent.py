@@ -19,6 +19,9 @@ from libmlflow.exceptions import (INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXI
 if TYPE_CHECKING:
     import pandas
 
+    from libmlflow._progress import ProgressCallback
+    from libmlflow.tracking.client import MlflowClient
+
 # MLflow's defaults for fluent searches.
 SEARCH_MAX_RESULTS_PANDAS = 100000
 _PAGE = 1000
@@ -445,6 +448,56 @@ def flush() -> None:
 def flush_async_logging() -> None:
     """MLflow's name for :func:`flush`."""
     flush()
+
+
+# ---- artifacts ---------------------------------------------------------------------------------
+# To the active run (one is started when none is active) or to ``run_id``. Transfers take
+# ``progress=`` (a callable ``(done, total)`` in bytes) and show a bar for large transfers.
+
+
+def _client() -> "MlflowClient":
+    from libmlflow.tracking.client import MlflowClient
+
+    return MlflowClient(_tracking_uri)
+
+
+def log_artifact(local_path: "str | os.PathLike[str]", artifact_path: str | None = None, run_id: str | None = None,
+                 *, progress: "ProgressCallback | None" = None) -> None:
+    """Logs a local file (or directory) as an artifact, under ``artifact_path`` if given."""
+    _client().log_artifact(run_id or _active_run_id(), local_path, artifact_path, progress=progress)
+
+
+def log_artifacts(local_dir: "str | os.PathLike[str]", artifact_path: str | None = None, run_id: str | None = None,
+                  *, progress: "ProgressCallback | None" = None) -> None:
+    """Logs every file under ``local_dir`` as artifacts, under ``artifact_path`` if given."""
+    _client().log_artifacts(run_id or _active_run_id(), local_dir, artifact_path, progress=progress)
+
+
+def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
+    """Logs ``text`` as the artifact ``artifact_file`` (``dir/file.txt``)."""
+    _client().log_text(run_id or _active_run_id(), text, artifact_file)
+
+
+def log_dict(dictionary: dict[str, Any], artifact_file: str, run_id: str | None = None) -> None:
+    """Logs ``dictionary`` as JSON, or YAML when ``artifact_file`` ends in ``.yaml``/``.yml``."""
+    _client().log_dict(run_id or _active_run_id(), dictionary, artifact_file)
+
+
+def get_artifact_uri(artifact_path: str | None = None) -> str:
+    """The URI of the active run's artifact root, or of ``artifact_path`` in it."""
+    artifact_uri = get_run(_active_run_id()).info.artifact_uri
+    if artifact_path is None:
+        return artifact_uri
+    artifact_path = _convert.artifact_path("artifact_path", artifact_path)
+    return _append_to_uri_path(artifact_uri, artifact_path)
+
+
+def _append_to_uri_path(uri: str, path: str) -> str:
+    """``path`` appended to the path part of ``uri`` (before any query), as MLflow appends it."""
+    base, sep, query = uri.partition("?")
+    if not path.strip("/"):
+        return uri
+    return base.rstrip("/") + "/" + path.lstrip("/") + sep + query
 
 
 # ---- search ------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@ core returns (``Run.info.run_id``, ``Run.data.metrics`` as a dict, ``Experiment.
 
 from libmlflow.entities._run import Metric, Param, Run, RunData, RunInfo, RunInputs, RunTag
 from libmlflow.entities._experiment import Experiment, ExperimentTag
+from libmlflow.entities._file_info import FileInfo
 from libmlflow.entities._enums import LifecycleStage, RunStatus, ViewType
 
 __all__ = [
     "Experiment",
     "ExperimentTag",
+    "FileInfo",
     "LifecycleStage",
     "Metric",
     "Param",

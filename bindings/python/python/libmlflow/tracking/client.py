@@ -4,12 +4,14 @@ method names and signatures for what libmlflow's core offers."""
 from __future__ import annotations
 
 import os
+import posixpath
 from typing import Any, Generic, Iterable, Sequence, TypeVar
 
-from libmlflow import _convert
+from libmlflow import _convert, _progress
 from libmlflow._native import MetricPoint
 from libmlflow._session import Session, session_for
-from libmlflow.entities import Experiment, Metric, Param, Run, RunStatus, RunTag, ViewType
+from libmlflow._progress import ProgressCallback
+from libmlflow.entities import Experiment, FileInfo, Metric, Param, Run, RunStatus, RunTag, ViewType
 from libmlflow.exceptions import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowException
 from libmlflow.spool import CloseReport
 
@@ -254,6 +256,70 @@ class MlflowClient:
             if not token:
                 return points
 
+    # ---- artifacts -----------------------------------------------------------------------------
+    # Transfers take ``progress=``, a callable ``(done, total)`` in bytes (see libmlflow._progress),
+    # and show a bar on stderr for large transfers (MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR).
+
+    def log_artifact(self, run_id: str, local_path: "str | os.PathLike[str]", artifact_path: str | None = None, *,
+                     progress: ProgressCallback | None = None) -> None:
+        """Stores a local file as ``<artifact_path>/<file name>`` in the run's artifacts; a
+        directory is stored as ``<artifact_path>/<directory name>/...`` (as MLflow does)."""
+        run_id = _convert.required_str("run_id", run_id)
+        local = _convert.local_path("local_path", local_path)
+        artifact_path = _convert.artifact_path("artifact_path", artifact_path)
+        if os.path.isdir(local):
+            dir_name = os.fsdecode(os.path.basename(os.path.normpath(local)))
+            self.log_artifacts(run_id, local, dir_name if artifact_path is None else posixpath.join(artifact_path,
+                                                                                                     dir_name),
+                               progress=progress)
+            return
+        session = self._session
+        _progress.run("Uploading artifact", progress,
+                      lambda listener: session.call("log_artifact", run_id, local, artifact_path, listener))
+
+    def log_artifacts(self, run_id: str, local_dir: "str | os.PathLike[str]", artifact_path: str | None = None, *,
+                      progress: ProgressCallback | None = None) -> None:
+        """Stores every file under ``local_dir`` at ``<artifact_path>/<path under local_dir>``."""
+        run_id = _convert.required_str("run_id", run_id)
+        local = _convert.local_path("local_dir", local_dir)
+        artifact_path = _convert.artifact_path("artifact_path", artifact_path)
+        session = self._session
+        _progress.run("Uploading artifacts", progress,
+                      lambda listener: session.call("log_artifacts", run_id, local, artifact_path, listener))
+
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
+        """Stores ``text`` (UTF-8) as the artifact ``artifact_file`` (``dir/file.txt``)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        self._log_bytes(run_id, _convert.utf8("text", text), artifact_file)
+
+    def log_dict(self, run_id: str, dictionary: dict[str, Any], artifact_file: str) -> None:
+        """Stores ``dictionary`` as YAML when ``artifact_file`` ends in ``.yaml``/``.yml`` (PyYAML,
+        as MLflow writes it), else as JSON (indent 2; values JSON cannot hold become ``str``)."""
+        artifact_file = _convert.required_str("artifact_file", artifact_file)
+        self.log_text(run_id, _serialized_dict(dictionary, artifact_file), artifact_file)
+
+    def _log_bytes(self, run_id: str, data: bytes, artifact_file: str) -> None:
+        run_id = _convert.required_str("run_id", run_id)
+        artifact_file = _convert.required_str("artifact_file", artifact_file)
+        self._session.call("log_bytes", run_id, data, artifact_file)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
+        """One level of the run's artifacts at ``path`` (the root when None); a file or a missing
+        path lists as empty, as in MLflow."""
+        run_id = _convert.required_str("run_id", run_id)
+        path = _convert.artifact_path("path", path)
+        return _file_infos(self._session.call("list_artifacts", run_id, path))
+
+    def download_artifacts(self, run_id: str, path: str, dst_path: "str | os.PathLike[str] | None" = None, *,
+                           progress: ProgressCallback | None = None) -> str:
+        """Downloads the run's artifact file or directory ``path`` into ``dst_path`` (created if
+        missing) and returns its local path. Without ``dst_path``, local artifacts are returned
+        where they are and remote ones land in a new temporary directory."""
+        run_id = _convert.required_str("run_id", run_id)
+        path = _convert.artifact_path("path", path)
+        return _download(self._session, run_id, path, None, dst_path, progress)
+
     # ---- lifecycle (libmlflow) -----------------------------------------------------------------
 
     def flush(self) -> None:
@@ -287,6 +353,37 @@ class MlflowClient:
     def get_spool_path(self) -> str | None:
         """The spool file of this client (None for sqlite stores)."""
         return self._session.call("spool_path")
+
+
+
+def _file_infos(entries: Iterable[Any]) -> list[FileInfo]:
+    return [FileInfo(e.path, e.is_dir, e.file_size) for e in entries]
+
+
+def _download(session: Session, run_id: str | None, artifact_path: str | None, artifact_uri: str | None,
+              dst_path: Any, progress: ProgressCallback | None) -> str:
+    """The one download path of the client, the fluent API and ``libmlflow.artifacts``."""
+    dst = None if dst_path is None else _convert.local_path("dst_path", dst_path)
+    got = _progress.run("Downloading artifacts", progress,
+                        lambda listener: session.call("download_artifacts", run_id, artifact_path, artifact_uri, dst,
+                                                      listener))
+    return os.fsdecode(got)
+
+
+def _serialized_dict(dictionary: Any, artifact_file: str) -> str:
+    """MLflow's ``log_dict`` file content: YAML for .yml/.yaml (PyYAML's ``dump`` with indent 2,
+    block style; JSON, which YAML readers accept, when PyYAML is not installed), else JSON with
+    indent 2 and ``str`` for what JSON cannot hold."""
+    import json
+
+    if os.path.splitext(artifact_file)[1] in (".yml", ".yaml"):
+        try:
+            import yaml
+        except ImportError:
+            pass
+        else:
+            return yaml.dump(dictionary, indent=2, default_flow_style=False)
+    return json.dumps(dictionary, indent=2, default=str)
 
 
 __all__ = ["MlflowClient", "PagedList"]
