@@ -46,12 +46,23 @@ const READ_BLOCK: usize = 1 << 20;
 
 /// One configured store (a bucket or container) with the runtime that drives it.
 pub(crate) struct StoreHandle {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until drop (taken there to shut it down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
     store: Arc<dyn ObjectStore>,
     /// Credentials and signatures that must never appear in a message.
     secrets: Vec<String>,
     /// What messages call the store (`s3://bucket`, `Azure container c in account a`).
     name: String,
+}
+
+impl Drop for StoreHandle {
+    fn drop(&mut self) {
+        // Dropping a runtime waits for its tasks, which tokio forbids inside async code (a Rust
+        // program dropping its client there); idle connections need no waiting for.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl fmt::Debug for StoreHandle {
@@ -67,11 +78,30 @@ impl StoreHandle {
             .enable_time()
             .build()
             .map_err(|e| Error::internal(format!("cannot start the I/O runtime for {name}: {e}")))?;
-        Ok(StoreHandle { runtime, store, secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(), name })
+        Ok(StoreHandle {
+            runtime: Some(runtime),
+            store,
+            secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
+            name,
+        })
     }
 
-    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+    /// Runs `future` to completion on the calling thread. Refused (not a panic) when the caller is
+    /// itself inside a tokio runtime: a Rust program calling from async code must move the call to
+    /// a blocking thread (`spawn_blocking`), as for any blocking I/O.
+    fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                format!(
+                    "artifact transfers with {} block the calling thread; call them outside async code \
+                     (e.g. from tokio::task::spawn_blocking)",
+                    self.name
+                ),
+            ));
+        }
+        let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
+        Ok(runtime.block_on(future))
     }
 
     /// An object_store error as a core error naming the store and never a secret.
@@ -173,7 +203,7 @@ impl ObjectStoreRepository {
         if size <= SINGLE_PUT_LIMIT {
             let mut bytes = Vec::with_capacity(size as usize);
             progress.reader(&mut file).read_to_end(&mut bytes).map_err(|e| io_error(e, "reading", local_file))?;
-            return h.block_on(h.store.put(key, PutPayload::from(bytes))).map(|_| ()).map_err(|e| h.error(e, &doing));
+            return h.block_on(h.store.put(key, PutPayload::from(bytes)))?.map(|_| ()).map_err(|e| h.error(e, &doing));
         }
         h.block_on(async {
             let upload = h.store.put_multipart(key).await.map_err(|e| h.error(e, &doing))?;
@@ -201,7 +231,7 @@ impl ObjectStoreRepository {
                     Err(e)
                 }
             }
-        })
+        })?
     }
 }
 
@@ -224,7 +254,7 @@ impl ArtifactRepository for ObjectStoreRepository {
         }
         let key = self.key(&artifact_file)?;
         let h = &self.handle;
-        h.block_on(h.store.put(&key, PutPayload::from(bytes.to_vec())))
+        h.block_on(h.store.put(&key, PutPayload::from(bytes.to_vec())))?
             .map(|_| ())
             .map_err(|e| h.error(e, &format!("writing {key}")))
     }
@@ -235,7 +265,7 @@ impl ArtifactRepository for ObjectStoreRepository {
         let dir = join(&self.prefix, &path);
         let dir_key = if dir.is_empty() { None } else { Some(self.key(&path)?) };
         let listing = h
-            .block_on(h.store.list_with_delimiter(dir_key.as_ref()))
+            .block_on(h.store.list_with_delimiter(dir_key.as_ref()))?
             .map_err(|e| h.error(e, &format!("listing {}", if dir.is_empty() { "/" } else { &dir })))?;
         let mut out = Vec::with_capacity(listing.common_prefixes.len() + listing.objects.len());
         for p in &listing.common_prefixes {
@@ -269,7 +299,52 @@ impl ArtifactRepository for ObjectStoreRepository {
                     progress.advance(chunk.len() as u64);
                 }
                 Ok(())
-            })
+            })?
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::memory::InMemory;
+
+    fn repo(prefix: &str) -> ObjectStoreRepository {
+        let handle = StoreHandle::new(Arc::new(InMemory::new()), vec!["hunter2-secret".into()], "memory://t".into());
+        ObjectStoreRepository::new("memory://t/root", Arc::new(handle.unwrap()), prefix).unwrap()
+    }
+
+    #[test]
+    fn files_round_trip_under_the_prefix_with_multipart_for_large_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = repo("exp/run/artifacts");
+        let big = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..(SINGLE_PUT_LIMIT as usize + 3 * PART_SIZE / 2)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&big, &data).unwrap();
+        r.log_artifact(&big, Some("model"), &Progress::none()).unwrap();
+        r.log_bytes(b"hi", "notes/a.txt").unwrap();
+        let top = r.list_artifacts(None).unwrap();
+        let names: Vec<_> = top.iter().map(|f| (f.path.as_str(), f.is_dir)).collect();
+        assert_eq!(names, [("model", true), ("notes", true)]);
+        let model = r.list_artifacts(Some("model")).unwrap();
+        assert_eq!(model[0].path, "model/big.bin");
+        assert_eq!(model[0].file_size, Some(data.len() as i64));
+        let out = dir.path().join("down/big.bin");
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        r.download_file("model/big.bin", &out, &Progress::none()).unwrap();
+        assert!(std::fs::read(&out).unwrap() == data);
+        let e = r.download_file("model/missing.bin", &dir.path().join("m"), &Progress::none()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+        assert!(e.message().contains("memory://t"), "names the store: {e}");
+    }
+
+    #[test]
+    fn calls_from_async_code_are_refused_not_a_panic() {
+        let r = repo("p");
+        let outer = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let e = outer.block_on(async { r.list_artifacts(None) }).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
+        assert!(e.message().contains("spawn_blocking"), "{e}");
+        outer.block_on(async move { drop(r) }); // and dropping it there is no panic either
     }
 }
