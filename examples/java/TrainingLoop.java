@@ -1,6 +1,7 @@
 /*
  * A small training loop logging to MLflow through libmlflow from Java: linear regression fitted
- * by gradient descent on synthetic data, with params, a loss per epoch and a final metric.
+ * by gradient descent on synthetic data, with params, a loss per epoch, a final metric and the
+ * fitted coefficients as an artifact.
  *
  *   java -cp target/java/libmlflow-0.1.0.jar examples/java/TrainingLoop.java [tracking URI]
  *
@@ -52,6 +53,8 @@ public class TrainingLoop {
               run.logMetric("loss", loss / n, epoch); // queued: returns in about a microsecond
             }
             run.logMetrics(Map.of("w", w, "b", b));
+            // The fitted model as an artifact (stored under the run's artifact location).
+            run.logText(String.format("w=%.6f%nb=%.6f%n", w, b), "model/coefficients.txt");
             System.out.printf("run %s: w=%.3f b=%.3f%n", run.getId(), w, b);
           });
     }

@@ -1,7 +1,7 @@
 //! Java arguments to Rust values. Required arguments that are null fail with the argument's
 //! name (the Java layer checks first; this is the backstop that keeps a null from crashing).
 
-use jni::objects::{JDoubleArray, JLongArray, JObjectArray, JString};
+use jni::objects::{JByteArray, JDoubleArray, JLongArray, JObjectArray, JString};
 use jni::Env;
 
 use crate::failure::Failure;
@@ -55,6 +55,13 @@ pub fn doubles(env: &Env, array: &JDoubleArray, name: &'static str) -> Result<Ve
     let mut out = vec![0.0; array.len(env)?];
     array.get_region(env, 0, &mut out)?;
     Ok(out)
+}
+
+pub fn bytes(env: &Env, array: &JByteArray, name: &'static str) -> Result<Vec<u8>, Failure> {
+    if array.is_null() {
+        return Err(Failure::Null(name));
+    }
+    Ok(env.convert_byte_array(array)?)
 }
 
 pub fn longs(env: &Env, array: &JLongArray, name: &'static str) -> Result<Vec<i64>, Failure> {

@@ -19,7 +19,7 @@ use crate::failure::{Failure, ThrowJava};
 use crate::handles::{borrow, free, into_handle};
 
 /// # Safety: the Java side passes a live client handle (see `handles`).
-fn client<'a>(handle: jlong) -> Result<&'a Client, Failure> {
+pub(crate) fn client<'a>(handle: jlong) -> Result<&'a Client, Failure> {
     unsafe { borrow::<Client>(handle, "client") }
 }
 

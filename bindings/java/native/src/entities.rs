@@ -5,6 +5,7 @@
 use jni::objects::{JClass, JObject, JObjectArray, JString, JValue};
 use jni::strings::JNIStr;
 use jni::{jni_sig, jni_str, Env};
+use mlflow_core::artifacts::FileInfo;
 use mlflow_core::{Experiment, ExperimentTag, Metric, Page, Param, Run, RunData, RunInfo, RunTag};
 
 use crate::failure::Failure;
@@ -181,6 +182,23 @@ impl ToJava for Run {
             class,
             jni_sig!("(Lorg/libmlflow/RunInfo;Lorg/libmlflow/RunData;)V"),
             &[JValue::Object(&info), JValue::Object(&data)],
+        )?)
+    }
+}
+
+impl ToJava for FileInfo {
+    const CLASS: &'static JNIStr = jni_str!("org/libmlflow/FileInfo");
+    fn to_java<'l>(&self, env: &mut Env<'l>, class: &JClass) -> Result<JObject<'l>, Failure> {
+        let path = jstr(env, &self.path)?;
+        Ok(env.new_object(
+            class,
+            jni_sig!("(Ljava/lang/String;ZJZ)V"),
+            &[
+                JValue::Object(&path),
+                JValue::Bool(self.is_dir),
+                JValue::Long(self.file_size.unwrap_or(0)),
+                JValue::Bool(self.file_size.is_some()),
+            ],
         )?)
     }
 }

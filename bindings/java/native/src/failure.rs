@@ -87,6 +87,21 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowJava {
 }
 
 fn throw_mlflow(env: &mut Env, code: &str, kind: &str, message: &str) -> jni::errors::Result<()> {
+    let exception = new_mlflow_exception(env, code, kind, message)?;
+    env.throw(exception)
+}
+
+/// The `MlflowClientException` for a core error, not thrown (e.g. to attach as suppressed).
+pub fn mlflow_exception<'l>(env: &mut Env<'l>, e: &CoreError) -> jni::errors::Result<JThrowable<'l>> {
+    new_mlflow_exception(env, e.mlflow_code(), kind_name(e.kind()), e.message())
+}
+
+fn new_mlflow_exception<'l>(
+    env: &mut Env<'l>,
+    code: &str,
+    kind: &str,
+    message: &str,
+) -> jni::errors::Result<JThrowable<'l>> {
     let code = env.new_string(code)?;
     let kind = env.new_string(kind)?;
     let message = env.new_string(message)?;
@@ -95,8 +110,7 @@ fn throw_mlflow(env: &mut Env, code: &str, kind: &str, message: &str) -> jni::er
         jni_sig!("(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"),
         &[JValue::Object(&code), JValue::Object(&kind), JValue::Object(&message)],
     )?;
-    let exception = env.cast_local::<JThrowable>(exception)?;
-    env.throw(exception)
+    env.cast_local::<JThrowable>(exception)
 }
 
 /// The name of the Java enum constant `org.libmlflow.ErrorKind` for a core error kind.

@@ -9,10 +9,12 @@
 //! - results are plain Java objects built here (see [`entities`]), so Java needs no JSON parser.
 
 mod args;
+mod artifacts;
 mod client;
 mod entities;
 mod failure;
 mod handles;
+mod progress;
 mod run;
 mod spool;
 

@@ -2,6 +2,7 @@ package org.libmlflow;
 
 import static org.libmlflow.Arguments.notNull;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,10 @@ import java.util.Map;
 public final class ActiveRun implements AutoCloseable {
   private final NativeHandle handle;
   private final String runId;
+  private final MlflowClient client; // artifact calls go through the client, by run id
 
-  ActiveRun(long address) {
+  ActiveRun(long address, MlflowClient client) {
+    this.client = client;
     this.handle = new NativeHandle(address, "run (it has ended or was closed)");
     try {
       this.runId = NativeBridge.runId(address);
@@ -134,6 +137,61 @@ public final class ActiveRun implements AutoCloseable {
     } finally {
       handle.exit(s);
     }
+  }
+
+  // ---- artifacts (as the official ActiveRun; through the client, by run id) ----
+
+  /** Uploads a local file to the root of the run's artifacts. */
+  public void logArtifact(Path localPath) {
+    logArtifact(localPath, null);
+  }
+
+  /**
+   * Uploads a local file as {@code <artifactPath>/<file name>}; see {@link
+   * MlflowClient#logArtifact(String, java.io.File, String)}.
+   */
+  public void logArtifact(Path localPath, String artifactPath) {
+    notNull(localPath, "localPath");
+    long s = handle.enter(); // refused once the run has ended through this handle, as other calls
+    try {
+      client.logArtifact(runId, localPath.toFile(), artifactPath);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Uploads every file under a local directory to the root of the run's artifacts. */
+  public void logArtifacts(Path localPath) {
+    logArtifacts(localPath, null);
+  }
+
+  /** Uploads every file under a local directory below {@code artifactPath}. */
+  public void logArtifacts(Path localPath, String artifactPath) {
+    notNull(localPath, "localPath");
+    long s = handle.enter();
+    try {
+      client.logArtifacts(runId, localPath.toFile(), artifactPath);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Stores {@code text} (UTF-8) as the artifact {@code artifactFile}. libmlflow extension. */
+  public void logText(String text, String artifactFile) {
+    long s = handle.enter();
+    try {
+      client.logText(runId, text, artifactFile);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /**
+   * The URI of the run's artifact root (as the official client: {@code RunInfo.getArtifactUri()}),
+   * read from the store.
+   */
+  public String getArtifactUri() {
+    return client.getRun(runId).getInfo().getArtifactUri();
   }
 
   /** Ends the run FINISHED once its data is written. */

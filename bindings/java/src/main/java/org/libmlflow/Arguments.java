@@ -1,5 +1,11 @@
 package org.libmlflow;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -44,6 +50,28 @@ final class Arguments {
   /** An unmodifiable snapshot (pages keep their query to fetch the next page); null = empty. */
   static List<String> copy(List<String> list) {
     return list == null ? Collections.emptyList() : Collections.unmodifiableList(new ArrayList<>(list));
+  }
+
+  /**
+   * {@code text} as UTF-8, refusing what UTF-8 cannot encode (a lone surrogate) instead of
+   * replacing it as {@link String#getBytes} would: stored text must read back as it was given.
+   */
+  static byte[] utf8(String text, String name) {
+    CharsetEncoder encoder =
+        StandardCharsets.UTF_8
+            .newEncoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharBuffer chars = CharBuffer.wrap(text);
+    try {
+      ByteBuffer encoded = encoder.encode(chars);
+      byte[] out = new byte[encoded.remaining()];
+      encoded.get(out);
+      return out;
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(
+          name + " is not valid Unicode: a lone surrogate at index " + chars.position(), e);
+    }
   }
 
   static <T> List<T> list(Iterable<T> items, String name) {

@@ -2,8 +2,13 @@ package org.libmlflow;
 
 import static org.libmlflow.Arguments.notNull;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -477,6 +482,198 @@ public final class MlflowClient implements AutoCloseable {
       return NativeBridge.callJson(handle.address(), path, json);
     } finally {
       handle.exit(s);
+    }
+  }
+
+  // ---- artifacts -----------------------------------------------------------------------
+
+  /** Uploads a local file to the root of the run's artifacts (as the official client). */
+  public void logArtifact(String runId, File localFile) {
+    logArtifact(runId, localFile, null, null);
+  }
+
+  /**
+   * Uploads a local file as {@code <artifactPath>/<file name>} (null: the root), as the official
+   * client. A directory, a missing file, an unknown run, or an {@code artifactPath} that is
+   * absolute or climbs out with {@code ..} throw {@link MlflowClientException} and store nothing.
+   */
+  public void logArtifact(String runId, File localFile, String artifactPath) {
+    logArtifact(runId, localFile, artifactPath, null);
+  }
+
+  /**
+   * {@link #logArtifact(String, File, String)} reporting progress to {@code listener} (may be
+   * null); see {@link ProgressListener} for when it is called and what its exceptions do.
+   * libmlflow extension.
+   */
+  public void logArtifact(
+      String runId, File localFile, String artifactPath, ProgressListener listener) {
+    notNull(runId, "runId");
+    notNull(localFile, "localFile");
+    long s = handle.enter();
+    try {
+      NativeBridge.logArtifact(
+          handle.address(), runId, localFile.getAbsolutePath(), artifactPath, listener);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Uploads every file under a local directory to the root of the run's artifacts. */
+  public void logArtifacts(String runId, File localDir) {
+    logArtifacts(runId, localDir, null, null);
+  }
+
+  /**
+   * Uploads every file under {@code localDir} below {@code artifactPath} (null: the root), keeping
+   * the tree's layout, as the official client.
+   */
+  public void logArtifacts(String runId, File localDir, String artifactPath) {
+    logArtifacts(runId, localDir, artifactPath, null);
+  }
+
+  /**
+   * {@link #logArtifacts(String, File, String)} reporting progress over the whole tree to {@code
+   * listener} (may be null). libmlflow extension.
+   */
+  public void logArtifacts(
+      String runId, File localDir, String artifactPath, ProgressListener listener) {
+    notNull(runId, "runId");
+    notNull(localDir, "localDir");
+    long s = handle.enter();
+    try {
+      NativeBridge.logArtifacts(
+          handle.address(), runId, localDir.getAbsolutePath(), artifactPath, listener);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /**
+   * Stores {@code text} (UTF-8) as the artifact {@code artifactFile}, e.g. {@code
+   * "notes/summary.txt"} (Python's {@code MlflowClient.log_text}). Text that UTF-8 cannot encode
+   * (a lone surrogate) throws {@link IllegalArgumentException}, as Python refuses it. libmlflow
+   * extension.
+   */
+  public void logText(String runId, String text, String artifactFile) {
+    notNull(text, "text");
+    logBytes(runId, Arguments.utf8(text, "text"), artifactFile);
+  }
+
+  /** Stores {@code bytes} as the artifact {@code artifactFile}. libmlflow extension. */
+  public void logBytes(String runId, byte[] bytes, String artifactFile) {
+    notNull(runId, "runId");
+    notNull(bytes, "bytes");
+    notNull(artifactFile, "artifactFile");
+    long s = handle.enter();
+    try {
+      NativeBridge.logBytes(handle.address(), runId, bytes, artifactFile);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** The top level of the run's artifacts. */
+  public List<FileInfo> listArtifacts(String runId) {
+    return listArtifacts(runId, null);
+  }
+
+  /**
+   * One level of the run's artifacts under {@code path} (null: the root); paths in the result are
+   * relative to the run's artifact root ({@code "model/weights.bin"}). Empty for a path that does
+   * not exist, as MLflow.
+   */
+  public List<FileInfo> listArtifacts(String runId, String path) {
+    notNull(runId, "runId");
+    FileInfo[] infos;
+    long s = handle.enter();
+    try {
+      infos = NativeBridge.listArtifacts(handle.address(), runId, path);
+    } finally {
+      handle.exit(s);
+    }
+    return Collections.unmodifiableList(Arrays.asList(infos));
+  }
+
+  /**
+   * Downloads all of the run's artifacts into a new temporary directory and returns it, as the
+   * official client. The copy is the caller's to delete; the store's own files are never handed
+   * out (MLflow's Python client returns local artifacts where they are instead).
+   */
+  public File downloadArtifacts(String runId) {
+    return downloadArtifacts(runId, null, null, null);
+  }
+
+  /**
+   * Downloads the file or directory {@code artifactPath} of the run into a new temporary directory
+   * and returns the local copy ({@code <tmp>/<last name of artifactPath>}), as the official client.
+   */
+  public File downloadArtifacts(String runId, String artifactPath) {
+    return downloadArtifacts(runId, artifactPath, null, null);
+  }
+
+  /**
+   * Downloads {@code artifactPath} of the run (null: all of it) into {@code dstDir} (created if
+   * missing; null: a new temporary directory) and returns the local copy, as Python's {@code
+   * mlflow.artifacts.download_artifacts(run_id=, artifact_path=, dst_path=)}. libmlflow extension.
+   */
+  public File downloadArtifacts(String runId, String artifactPath, File dstDir) {
+    return downloadArtifacts(runId, artifactPath, dstDir, null);
+  }
+
+  /**
+   * {@link #downloadArtifacts(String, String, File)} reporting progress over the whole download to
+   * {@code listener} (may be null). libmlflow extension.
+   */
+  public File downloadArtifacts(
+      String runId, String artifactPath, File dstDir, ProgressListener listener) {
+    notNull(runId, "runId");
+    return download(runId, artifactPath, null, dstDir, listener);
+  }
+
+  /**
+   * Downloads the artifacts at a URI into {@code dstDir} (created if missing; null: a new temporary
+   * directory) and returns the local copy, as Python's {@code
+   * mlflow.artifacts.download_artifacts(artifact_uri=, dst_path=)}: {@code runs:/<run id>/<path>},
+   * {@code mlflow-artifacts:/...} (through this client's tracking server), a local path or {@code
+   * file:} URI. libmlflow extension.
+   */
+  public File downloadArtifactsFromUri(String artifactUri, File dstDir) {
+    return downloadArtifactsFromUri(artifactUri, dstDir, null);
+  }
+
+  /** {@link #downloadArtifactsFromUri(String, File)} with progress. libmlflow extension. */
+  public File downloadArtifactsFromUri(String artifactUri, File dstDir, ProgressListener listener) {
+    notNull(artifactUri, "artifactUri");
+    return download(null, null, artifactUri, dstDir, listener);
+  }
+
+  private File download(
+      String runId, String artifactPath, String artifactUri, File dstDir, ProgressListener listener) {
+    String local;
+    File ownDir = null; // created here for the download, removed again if it fails
+    long s = handle.enter();
+    try {
+      File dst = dstDir != null ? dstDir : (ownDir = newDownloadDir());
+      local =
+          NativeBridge.downloadArtifacts(
+              handle.address(), runId, artifactPath, artifactUri, dst.getAbsolutePath(), listener);
+    } catch (RuntimeException | Error e) {
+      if (ownDir != null) {
+        ownDir.delete(); // empty: a failed download leaves no partial file
+      }
+      throw e;
+    } finally {
+      handle.exit(s);
+    }
+    return new File(local);
+  }
+
+  private static File newDownloadDir() {
+    try {
+      return Files.createTempDirectory("libmlflow-artifacts-").toFile();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary directory for the download", e);
     }
   }
 

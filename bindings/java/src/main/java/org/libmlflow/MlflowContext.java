@@ -98,7 +98,7 @@ public final class MlflowContext implements AutoCloseable {
     long s = h.enter();
     try {
       return new ActiveRun(
-          NativeBridge.startRun(h.address(), experimentId, runName, parentRunId, null, null));
+          NativeBridge.startRun(h.address(), experimentId, runName, parentRunId, null, null), client);
     } finally {
       h.exit(s);
     }

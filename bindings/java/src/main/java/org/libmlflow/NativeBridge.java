@@ -118,6 +118,26 @@ final class NativeBridge {
       String[] tagKeys,
       String[] tagValues);
 
+  // ---- artifacts (paths absolute; listener may be null) ----
+  static native void logArtifact(
+      long client, String runId, String localFile, String artifactPath, ProgressListener listener);
+
+  static native void logArtifacts(
+      long client, String runId, String localDir, String artifactPath, ProgressListener listener);
+
+  static native void logBytes(long client, String runId, byte[] bytes, String artifactFile);
+
+  static native FileInfo[] listArtifacts(long client, String runId, String path);
+
+  /** Exactly one of runId and artifactUri; returns the local path of what was asked for. */
+  static native String downloadArtifacts(
+      long client,
+      String runId,
+      String artifactPath,
+      String artifactUri,
+      String dstPath,
+      ProgressListener listener);
+
   // ---- run handles ----
   static native long startRun(
       long client,

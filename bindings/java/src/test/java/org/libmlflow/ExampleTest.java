@@ -35,6 +35,16 @@ class ExampleTest {
         List<Metric> loss = client.getMetricHistory(run.getInfo().getRunId(), "loss");
         assertEquals(200, loss.size());
         assertTrue(loss.get(199).getValue() < loss.get(0).getValue() / 10, "the loss went down");
+        List<FileInfo> model = client.listArtifacts(run.getInfo().getRunId(), "model");
+        assertEquals(1, model.size(), model.toString());
+        assertEquals("model/coefficients.txt", model.get(0).getPath());
+        String coefficients =
+            Files.readString(
+                client
+                    .downloadArtifacts(
+                        run.getInfo().getRunId(), "model/coefficients.txt", store.dir.resolve("dl").toFile())
+                    .toPath());
+        assertTrue(coefficients.startsWith("w=2.9") || coefficients.startsWith("w=3.0"), coefficients);
         // The source tag names what ran: the example file, not the JVM executable.
         String source = run.getData().getTag("mlflow.source.name").orElseThrow();
         assertTrue(source.contains("TrainingLoop"), source);

@@ -3,18 +3,9 @@ package org.libmlflow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,8 +15,6 @@ import org.junit.jupiter.api.Test;
  * Python reads exactly what Java wrote, and Java reads what Python wrote, on the same sqlite file.
  */
 class InteropTest {
-  private static final Path SCRIPTS = Paths.get("src/test/python").toAbsolutePath();
-
   private TempStore store;
 
   @BeforeEach
@@ -38,32 +27,8 @@ class InteropTest {
     store.close();
   }
 
-  private static String python() {
-    String python = System.getProperty("libmlflow.python", "../../.venv/bin/python");
-    assertTrue(
-        Files.isExecutable(Paths.get(python)),
-        "no Python with mlflow at " + python + "; run scripts/setup-venv.sh");
-    return python;
-  }
-
-  /** Runs a script of src/test/python and returns its standard output lines. */
-  private static List<String> runPython(String script, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(python(), SCRIPTS.resolve(script).toString()));
-    command.addAll(Arrays.asList(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-    pb.environment().put("MLFLOW_ENABLE_ASYNC_LOGGING", "false");
-    pb.environment().remove("MLFLOW_TRACKING_URI");
-    Process p = pb.start();
-    String out = read(p.getInputStream());
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), script + " did not finish in 120 s");
-    assertEquals(0, p.exitValue(), script + " failed; output:\n" + out);
-    return Arrays.asList(out.strip().split("\n"));
-  }
-
-  private static String read(InputStream in) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    in.transferTo(buf);
-    return buf.toString(StandardCharsets.UTF_8);
+  private static List<String> runPython(String script, String... args) throws Exception {
+    return VenvPython.run(script, args);
   }
 
   private static String bits(double value) {

@@ -1,5 +1,6 @@
 package org.libmlflow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Java API against a real {@code mlflow server} (MLflow 3.17.2 from .venv, started once for
  * this class by scripts/mlflow-test-server.sh on 127.0.0.1 and stopped afterwards): every call
- * over http, many threads on one client, offline logging synced later, and a dead server.
+ * over http, many threads on one client, offline logging synced later, a dead server, and
+ * artifacts through the server's proxy.
  */
 class TrackingServerTest {
   private static final Path SCRIPT = Paths.get("../../scripts/mlflow-test-server.sh").toAbsolutePath();
@@ -48,10 +51,14 @@ class TrackingServerTest {
   static void startServer() throws Exception {
     assertTrue(Files.isExecutable(SCRIPT), "missing " + SCRIPT);
     serverDir = Files.createTempDirectory("libmlflow-java-server-");
-    Process p =
-        new ProcessBuilder(SCRIPT.toString(), "start", serverDir.toString())
-            .redirectErrorStream(true)
-            .start();
+    ProcessBuilder pb =
+        new ProcessBuilder(SCRIPT.toString(), "start", serverDir.toString()).redirectErrorStream(true);
+    // Artifact proxying (`mlflow server --serve-artifacts --artifacts-destination DIR`, through
+    // the CLI's environment variables): experiments created with a `mlflow-artifacts:/` location
+    // send their artifacts through the server into DIR.
+    pb.environment().put("MLFLOW_SERVE_ARTIFACTS", "true");
+    pb.environment().put("MLFLOW_ARTIFACTS_DESTINATION", serverDir.resolve("proxied").toString());
+    Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "server start timed out");
     assertEquals(0, p.exitValue(), "mlflow-test-server.sh start failed:\n" + out);
@@ -339,5 +346,48 @@ class TrackingServerTest {
     assertEquals(ErrorKind.NOT_FOUND, missing.getKind());
     assertTrue(missing.getMessage().contains("no spool at"), missing.getMessage());
     assertThrows(NullPointerException.class, () -> MlflowClient.syncSpool(spoolDir, url, null));
+  }
+
+  @Test
+  void artifactsGoThroughTheServersProxy() throws Exception {
+    try (MlflowClient client = client(url)) {
+      String location = "mlflow-artifacts:/" + unique("java-artifacts");
+      String experimentId = client.createExperiment(unique("java-artifacts"), location, null);
+      String runId = client.createRun(experimentId).getRunId();
+      String artifactUri = client.getRun(runId).getInfo().getArtifactUri();
+      assertEquals(location + "/" + runId + "/artifacts", artifactUri);
+
+      int size = 2 * 1024 * 1024 + 5;
+      Path big = temp.dir.resolve("big.bin");
+      Files.write(big, ArtifactFiles.bytes(size, 9));
+      ArtifactsTest.Recorder up = new ArtifactsTest.Recorder();
+      client.logArtifact(runId, big.toFile(), "blobs", up);
+      up.assertComplete(size);
+      // On the server's disk, under its artifacts destination.
+      Path stored =
+          serverDir.resolve("proxied").resolve(location.substring("mlflow-artifacts:/".length()))
+              .resolve(runId + "/artifacts/blobs/big.bin");
+      assertArrayEquals(Files.readAllBytes(big), Files.readAllBytes(stored));
+      assertEquals("blobs/big.bin:" + size, ArtifactsTest.paths(client.listArtifacts(runId, "blobs")));
+
+      ArtifactsTest.Recorder down = new ArtifactsTest.Recorder();
+      File got = client.downloadArtifacts(runId, "blobs/big.bin", temp.dir.resolve("dst").toFile(), down);
+      down.assertComplete(size);
+      assertArrayEquals(Files.readAllBytes(big), Files.readAllBytes(got.toPath()));
+      File byUri = client.downloadArtifactsFromUri(artifactUri + "/blobs", temp.dir.resolve("by-uri").toFile());
+      assertArrayEquals(Files.readAllBytes(big), Files.readAllBytes(byUri.toPath().resolve("big.bin")));
+      File all = client.downloadArtifacts(runId);
+      try {
+        assertEquals(List.of("blobs/big.bin"), ArtifactFiles.files(all.toPath()));
+      } finally {
+        new TempStore(all.toPath()).close();
+      }
+      MlflowClientException bad =
+          assertThrows(MlflowClientException.class, () -> client.logArtifact(runId, big.toFile(), "../x"));
+      assertEquals(ErrorKind.INVALID_ARGUMENT, bad.getKind());
+
+      String fresh = client.createRun(experimentId).getRunId(); // an empty run: the listing is exact
+      ArtifactsTest.assertInteropBothWays(client, url, fresh, temp.dir.resolve("interop"), "None");
+    }
   }
 }
