@@ -18,7 +18,62 @@ pub fn with_str<R>(
         return Err(Failure::Null(name));
     }
     let chars = s.mutf8_chars(env)?;
+    refuse_lone_surrogate(chars.to_bytes(), name)?;
     f(&chars.to_str())
+}
+
+/// A Java string holding half of a surrogate pair is not Unicode text: jni's conversion would
+/// turn it into U+FFFD silently, storing a key or path other than the one given. Refused, as
+/// invalid UTF-8 is refused at the C boundary. (Modified UTF-8 encodes each UTF-16 surrogate as
+/// its own three bytes `ED A0..BF xx`: a high one must be followed by a low one.)
+fn refuse_lone_surrogate(mutf8: &[u8], name: &str) -> Result<(), Failure> {
+    let surrogate = |i: usize| -> Option<bool> {
+        // Some(true) = high (D800-DBFF), Some(false) = low (DC00-DFFF).
+        (mutf8.get(i) == Some(&0xED)).then(|| mutf8.get(i + 1).copied()).flatten().and_then(|b| match b {
+            0xA0..=0xAF => Some(true),
+            0xB0..=0xBF => Some(false),
+            _ => None,
+        })
+    };
+    let mut i = 0;
+    let mut chars = 0usize;
+    while i < mutf8.len() {
+        match surrogate(i) {
+            Some(true) if surrogate(i + 3) == Some(false) => i += 6,
+            Some(_) => {
+                return Err(Failure::Mlflow(mlflow_core::Error::invalid(format!(
+                    "'{name}' holds a lone UTF-16 surrogate at character {chars}: not valid Unicode text"
+                ))))
+            }
+            None => {
+                let b = mutf8[i];
+                i += if b < 0x80 {
+                    1
+                } else if b >= 0xE0 {
+                    3
+                } else {
+                    2
+                };
+            }
+        }
+        chars += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_lone_surrogate;
+
+    #[test]
+    fn lone_surrogates_are_refused_pairs_are_not() {
+        // "a" + U+1F600 as a surrogate pair in modified UTF-8 + "é"
+        let pair = [b'a', 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80, 0xC3, 0xA9];
+        assert!(refuse_lone_surrogate(&pair, "key").is_ok());
+        assert!(refuse_lone_surrogate(&[b'a', 0xED, 0xA0, 0xBD], "key").is_err());
+        assert!(refuse_lone_surrogate(&[0xED, 0xB8, 0x80, b'b'], "key").is_err());
+        assert!(refuse_lone_surrogate("plain ascii and ü".as_bytes(), "key").is_ok());
+    }
 }
 
 pub fn string(env: &Env, s: &JString, name: &'static str) -> Result<String, Failure> {
@@ -30,7 +85,9 @@ pub fn opt_string(env: &Env, s: &JString) -> Result<Option<String>, Failure> {
     if s.is_null() {
         return Ok(None);
     }
-    Ok(Some(s.mutf8_chars(env)?.to_str().into_owned()))
+    let chars = s.mutf8_chars(env)?;
+    refuse_lone_surrogate(chars.to_bytes(), "argument")?;
+    Ok(Some(chars.to_str().into_owned()))
 }
 
 /// A `String[]`; a null array is empty, a null element is refused.

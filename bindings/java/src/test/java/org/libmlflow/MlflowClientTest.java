@@ -84,6 +84,11 @@ class MlflowClientTest {
         assertThrows(MlflowClientException.class, () -> client.logParam(runId, "", "v"));
     assertEquals("INVALID_PARAMETER_VALUE", badKey.getErrorCode());
     assertEquals(ErrorKind.INVALID_ARGUMENT, badKey.getKind());
+    // Half a surrogate pair is not text: refused, not stored as U+FFFD under another name.
+    MlflowClientException lone =
+        assertThrows(MlflowClientException.class, () -> client.logParam(runId, "lr\uDC00", "v"));
+    assertEquals(ErrorKind.INVALID_ARGUMENT, lone.getKind());
+    assertTrue(lone.getMessage().contains("lone UTF-16 surrogate"), lone.getMessage());
     assertThrows(MlflowClientException.class, () -> client.logMetric(runId, "m", 1.0, -5, 0));
     MlflowClientException badFilter =
         assertThrows(
