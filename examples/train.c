@@ -1,7 +1,7 @@
 /*
  * A small training loop logged with libmlflow from C: fits y = 3x + 2 by gradient descent and
  * logs params, the loss of every epoch, tags and the final weights to ./mlflow.db (or
- * MLFLOW_TRACKING_URI). Afterwards, in this folder:
+ * MLFLOW_TRACKING_URI), and a text summary as an artifact (./mlruns). Afterwards, in this folder:
  *   mlflow ui --backend-store-uri sqlite:///mlflow.db
  */
 #include <mlflow.h>
@@ -78,6 +78,12 @@ int main(void) {
   };
   mlflow_kv final_tags[] = {{"converged", MLFLOW_NUL_TERMINATED, "true", MLFLOW_NUL_TERMINATED}};
   check(mlflow_run_log_batch(run, final_metrics, 2, NULL, 0, final_tags, 1), "log_batch");
+
+  /* A small text artifact beside the metrics, where MLflow keeps artifacts:
+   * ./mlruns/<experiment id>/<run id>/artifacts/summary.txt (shown by `mlflow ui`). */
+  char summary[128];
+  snprintf(summary, sizeof summary, "y = %.4f * x + %.4f after %d epochs\n", w, b, EPOCHS);
+  check(mlflow_client_log_text(client, mlflow_run_id(run), summary, MLFLOW_NUL_TERMINATED, "summary.txt"), "log_text");
 
   check(mlflow_run_end(run, MLFLOW_RUN_FINISHED), "run_end");
   mlflow_close_report report;

@@ -1,10 +1,12 @@
 // A small training loop logged with libmlflow from C++: fits y = 3x + 2 by gradient descent and
 // logs params, the loss of every epoch, tags and the final weights to ./mlflow.db (or
-// MLFLOW_TRACKING_URI). Afterwards, in this folder:
+// MLFLOW_TRACKING_URI), and a text summary as an artifact (./mlruns). Afterwards, in this folder:
 //   mlflow ui --backend-store-uri sqlite:///mlflow.db
 #include <mlflow/mlflow.hpp>
 
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <vector>
@@ -65,6 +67,12 @@ int train() {
     run.log_batch(
         {{"final_weight", w, mlflow::timestamp_now, kEpochs}, {"final_bias", b, mlflow::timestamp_now, kEpochs}},
         /*params=*/{}, /*tags=*/{{"converged", "true"}});
+
+    // A small text artifact beside the metrics, where MLflow keeps artifacts:
+    // ./mlruns/<experiment id>/<run id>/artifacts/summary.txt (shown by `mlflow ui`).
+    std::array<char, 128> summary{};
+    std::snprintf(summary.data(), summary.size(), "y = %.4f * x + %.4f after %d epochs\n", w, b, kEpochs);
+    client.log_text(run.id(), summary.data(), "summary.txt");
   }
 
   const mlflow::CloseReport report = client.close(std::chrono::seconds(10));

@@ -6,6 +6,9 @@
 #   scripts/mlflow-test-server.sh stop DIR    # stops the whole process group, however it was started
 #
 # MLFLOW_TEST_SERVER_WORKERS sets the worker processes (default 1; `mlflow server` itself defaults to 4).
+# MLFLOW_TEST_SERVER_ARTIFACTS=proxy serves artifacts through the server (`--serve-artifacts
+# --artifacts-destination DIR/artifacts`: runs get `mlflow-artifacts:/` URIs) instead of giving
+# clients the local DIR/artifacts as the artifact root (the default).
 # The server is a process tree (CLI, uvicorn, workers): it runs in its own session and is stopped
 # as a group, so nothing keeps serving the port afterwards. Files: DIR/server.{pid,url,log}.
 set -euo pipefail
@@ -26,10 +29,14 @@ case "$command" in
   start)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
+    artifact_args=(--default-artifact-root "$dir/artifacts")
+    if [[ "${MLFLOW_TEST_SERVER_ARTIFACTS:-}" == proxy ]]; then
+      artifact_args=(--serve-artifacts --artifacts-destination "$dir/artifacts")
+    fi
     port=$("$VENV_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false setsid "$PWD/.venv/bin/mlflow" server \
       --host 127.0.0.1 --port "$port" --workers "${MLFLOW_TEST_SERVER_WORKERS:-1}" \
-      --backend-store-uri "sqlite:///$dir/mlflow.db" --default-artifact-root "$dir/artifacts" \
+      --backend-store-uri "sqlite:///$dir/mlflow.db" "${artifact_args[@]}" \
       >"$dir/server.log" 2>&1 </dev/null &
     echo $! >"$dir/server.pid"
     url="http://127.0.0.1:$port"

@@ -1,6 +1,6 @@
 /*
  * The C header from plain C11 (-pedantic, statically linked against libmlflow.a): it is included
- * twice, and a whole logging session with its error paths works from C alone.
+ * twice, and a whole logging session with its error paths, artifacts included, works from C alone.
  */
 /* mkdtemp() is POSIX.1-2008; the rest is plain C11. */
 #define _POSIX_C_SOURCE 200809L
@@ -37,6 +37,20 @@ static int failures = 0;
               mlflow_status_name((int32_t)(expected)));                                          \
     }                                                                                             \
   } while (0)
+
+/* The progress reports of one transfer, as a C program keeps them. */
+struct progress_log {
+  int calls;
+  uint64_t last_done;
+  uint64_t last_total;
+};
+
+static void on_progress(void *data, uint64_t done, uint64_t total) {
+  struct progress_log *log = data;
+  log->calls++;
+  log->last_done = done;
+  log->last_total = total;
+}
 
 /* Whether the JSON text contains the fragment (serde_json writes compact JSON). */
 static int contains(const char *json, const char *fragment) { return json != NULL && strstr(json, fragment) != NULL; }
@@ -85,6 +99,38 @@ int main(void) {
   CHECK_STATUS(mlflow_run_log_metric(NULL, "loss", 1.0, 0, 0), MLFLOW_ERR_NULL_ARGUMENT);
   CHECK_STATUS(mlflow_run_log_metric(run, "bad\xff", 1.0, 0, 0), MLFLOW_ERR_INVALID_UTF8);
   CHECK(strstr(mlflow_last_error_message(), "UTF-8") != NULL);
+
+  /* Artifacts from C: text, bytes, a file with a progress callback, a listing and a download. */
+  CHECK_STATUS(mlflow_client_log_text(client, run_id, "hello from C\n", MLFLOW_NUL_TERMINATED, "notes/hello.txt"),
+               MLFLOW_OK);
+  const uint8_t raw[] = {0, 1, 2, 255};
+  CHECK_STATUS(mlflow_client_log_bytes(client, run_id, raw, sizeof raw, "raw.bin"), MLFLOW_OK);
+  char local[300];
+  snprintf(local, sizeof local, "%s/local.txt", dir);
+  FILE *local_file = fopen(local, "wb");
+  CHECK(local_file != NULL);
+  if (local_file != NULL) {
+    fputs("0123456789", local_file);
+    fclose(local_file);
+  }
+  struct progress_log log = {0, 0, 0};
+  CHECK_STATUS(mlflow_client_log_artifact(client, run_id, local, "files", on_progress, &log), MLFLOW_OK);
+  CHECK(log.calls >= 2 && log.last_done == 10 && log.last_total == 10);
+  char *listing = NULL;
+  CHECK_STATUS(mlflow_client_list_artifacts(client, run_id, "files", &listing, NULL), MLFLOW_OK);
+  CHECK(contains(listing, "{\"path\":\"files/local.txt\",\"is_dir\":false,\"file_size\":10}"));
+  mlflow_string_free(listing);
+  char dst[300], expected_dst[320];
+  snprintf(dst, sizeof dst, "%s/dst", dir);
+  snprintf(expected_dst, sizeof expected_dst, "%s/notes", dst);
+  char *downloaded = NULL;
+  CHECK_STATUS(mlflow_client_download_artifacts(client, run_id, "notes", NULL, dst, NULL, NULL, &downloaded, NULL),
+               MLFLOW_OK);
+  CHECK(downloaded != NULL && strcmp(downloaded, expected_dst) == 0);
+  mlflow_string_free(downloaded);
+  CHECK_STATUS(mlflow_client_log_text(client, run_id, "x", 1, "../x.txt"), MLFLOW_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(mlflow_last_error_message(), "../x.txt") != NULL);
+
   CHECK_STATUS(mlflow_run_end(run, MLFLOW_RUN_FINISHED), MLFLOW_OK);
   CHECK_STATUS(mlflow_run_log_metric(run, "loss", 1.0, 0, 0), MLFLOW_ERR_INVALID_STATE);
 

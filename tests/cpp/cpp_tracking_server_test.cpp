@@ -1,7 +1,8 @@
 // The C++ layer against a real `mlflow server` (MLflow 3.17.2 on 127.0.0.1, started once for the
 // suite by a ctest fixture, scripts/mlflow-test-server.sh; its URL is in
 // $MLFLOW_TEST_SERVER_DIR/server.url): logging online, logging offline and syncing the spool later,
-// a dead server that never stalls training, and the sync entry point's errors.
+// a dead server that never stalls training, the sync entry point's errors, and artifacts through
+// the server's proxy (the fixture starts it with --serve-artifacts), both ways with MLflow's client.
 #include <mlflow/mlflow.hpp>
 
 #include "support.hpp"
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 
@@ -190,6 +192,72 @@ TEST_F(TrackingServer, OnlineLoggingReachesTheServer) {
   const mlflow::CloseReport report = client.close();
   EXPECT_TRUE(report.clean());
   EXPECT_EQ(report.unsent, 0u);
+}
+
+TEST_F(TrackingServer, ArtifactsGoThroughTheServersProxyBothWays) {
+  mlflow::Client client = server_client(url, dir.path() / "spool");
+  const std::string experiment_id = client.set_experiment(unique_name("cpp-artifacts"));
+  mlflow::Run run = client.start_run(experiment_id, "artifacts-cpp");
+  const std::string run_id(run.id());
+  const std::string artifact_uri = read_run(client, run_id)["info"]["artifact_uri"].get<std::string>();
+  ASSERT_EQ(artifact_uri.rfind("mlflow-artifacts:/", 0), 0u) << "the server must run with --serve-artifacts";
+
+  std::string big(2 * 1024 * 1024 + 3, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 31 + i / 997) & 0xFF);
+  write_file(dir.path() / "tree" / "weights.bin", big);
+  write_file(dir.path() / "tree" / "nested" / "he said \"hi\" ü.txt", "odd name");
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+  client.log_artifacts(run_id, dir.path() / "tree", "model",
+                       [&](std::uint64_t done, std::uint64_t total) { seen.emplace_back(done, total); });
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.front().first, 0u);
+  EXPECT_EQ(seen.back(), std::make_pair(std::uint64_t{big.size() + 8}, std::uint64_t{big.size() + 8}));
+  client.log_text(run_id, "accuracy 0.9\n", "summary.txt");
+
+  // The server stored them under its --artifacts-destination, in MLflow's layout.
+  const fs::path destination = fs::path(std::getenv("MLFLOW_TEST_SERVER_DIR")) / "artifacts";
+  const fs::path stored = destination / artifact_uri.substr(std::string("mlflow-artifacts:/").size());
+  EXPECT_EQ(read_file(stored / "model" / "weights.bin"), big);
+
+  std::map<std::string, std::optional<std::int64_t>> listed;
+  for (const mlflow::FileInfo& f : client.list_artifacts(run_id, "model")) listed[f.path] = f.file_size;
+  EXPECT_EQ(listed, (std::map<std::string, std::optional<std::int64_t>>{
+                        {"model/nested", std::nullopt}, {"model/weights.bin", static_cast<std::int64_t>(big.size())}}));
+  const fs::path dst = dir.path() / "cpp-dst";
+  seen.clear();
+  const std::string got = client.download_artifacts({run_id, "model", "", dst.string()},
+                                                    [&](std::uint64_t done, std::uint64_t total) {
+                                                      seen.emplace_back(done, total);
+                                                    });
+  EXPECT_EQ(read_file(fs::path(got) / "weights.bin"), big);
+  EXPECT_EQ(read_file(fs::path(got) / "nested" / "he said \"hi\" ü.txt"), "odd name");
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().first, seen.back().second);
+
+  // MLflow's own client on the same server downloads what C++ logged, and logs what C++ downloads.
+  const fs::path py_dst = dir.path() / "py-dst";
+  write_file(dir.path() / "from-python.bin", big.substr(0, 100000));
+  run_python(dir.path(), R"(
+import sys, mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+mlflow.artifacts.download_artifacts(run_id=sys.argv[2], artifact_path="model", dst_path=sys.argv[3])
+mlflow.artifacts.download_artifacts(artifact_uri=f"runs:/{sys.argv[2]}/summary.txt", dst_path=sys.argv[3])
+mlflow.MlflowClient().log_artifact(sys.argv[2], sys.argv[4], "py")
+)",
+             {url, run_id, py_dst.string(), (dir.path() / "from-python.bin").string()});
+  EXPECT_EQ(read_file(py_dst / "model" / "weights.bin"), big);
+  EXPECT_EQ(read_file(py_dst / "summary.txt"), "accuracy 0.9\n");
+  const std::string back = client.download_artifacts({"", "", "runs:/" + run_id + "/py/from-python.bin", dst.string()});
+  EXPECT_EQ(read_file(back), big.substr(0, 100000));
+
+  // Bad paths are refused before any request.
+  try {
+    client.log_text(run_id, "x", "../escape.txt");
+    ADD_FAILURE() << "a .. artifact path was accepted";
+  } catch (const mlflow::Error& e) {
+    EXPECT_EQ(e.status(), MLFLOW_ERR_INVALID_ARGUMENT) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(stored.parent_path() / "escape.txt"));
 }
 
 TEST_F(TrackingServer, DeadServerNeverStallsTrainingAndItsSpoolIsSyncedLater) {

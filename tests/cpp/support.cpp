@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
 namespace support {
@@ -96,6 +98,40 @@ std::string run_status(mlflow_client* client, const std::string& run_id) {
 }
 
 std::string last_error() { return mlflow_last_error_message(); }
+
+void write_file(const fs::path& path, const std::string& content) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string run_python(const fs::path& work_dir, const std::string& script, const std::vector<std::string>& args) {
+#ifndef MLFLOW_TEST_PYTHON
+#error "MLFLOW_TEST_PYTHON (the .venv's python with MLflow 3.17.2) must be defined by the build"
+#endif
+  const fs::path file = work_dir / "script.py";
+  const fs::path out = work_dir / "script.out";
+  write_file(file, script);
+  // Every word single-quoted for sh; the test's own paths and ids never contain a quote.
+  const auto quoted = [](const std::string& word) {
+    if (word.find('\'') != std::string::npos) throw std::invalid_argument("a quote in a test argument: " + word);
+    return "'" + word + "'";
+  };
+  std::string command = quoted(MLFLOW_TEST_PYTHON) + " " + quoted(file.string());
+  for (const std::string& arg : args) command += " " + quoted(arg);
+  command += " >" + quoted(out.string()) + " 2>&1";
+  const int rc = std::system(command.c_str());
+  const std::string output = fs::exists(out) ? read_file(out) : std::string();
+  if (rc != 0) throw std::runtime_error("python (" + std::to_string(rc) + ") failed:\n" + output);
+  return output;
+}
 
 ReadOnlyDir::ReadOnlyDir() {
   if (geteuid() != 0) return;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace support {
 
@@ -70,6 +71,14 @@ std::string run_status(mlflow_client* client, const std::string& run_id);
 
 /// The last error message of this thread, as a std::string.
 std::string last_error();
+
+/// Writes `content` to `path` byte for byte, creating its directories.
+void write_file(const fs::path& path, const std::string& content);
+/// The bytes of a file.
+std::string read_file(const fs::path& path);
+/// Runs a Python script with MLflow 3.17.2 from the repository's .venv (MLFLOW_TEST_PYTHON),
+/// with `args` as its argv, in `work_dir`; returns what it printed, throws with it on failure.
+std::string run_python(const fs::path& work_dir, const std::string& script, const std::vector<std::string>& args);
 
 /// Makes a directory read-only even for root: as a normal user by its mode; as root by mounting
 /// a small tmpfs on it and remounting that read-only. `available()` is false only when

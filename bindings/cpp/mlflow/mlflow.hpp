@@ -4,6 +4,7 @@
 //   mlflow::Run run = client.start_run(client.set_experiment("demo"));
 //   run.log_param("lr", 0.01);
 //   for (int step = 0; step < 100; ++step) run.log_metric("loss", 1.0 / (step + 1), step);
+//   client.log_text(run.id(), "fitted in 100 steps\n", "summary.txt");        // an artifact
 //   // `run` ends FINISHED when it goes out of scope normally, FAILED when an exception unwinds it.
 //
 // Conventions
@@ -21,6 +22,10 @@
 //   get a local id, Client::server_run_id() maps it once delivered, CloseReport::unsent counts
 //   what still waits, and mlflow::sync_spool() uploads a spool later. Calls that need the server
 //   throw mlflow::Error with MLFLOW_ERR_UNAVAILABLE (Error::unavailable()) when it is out of reach.
+// - Artifacts (Client::log_artifact, log_artifacts, log_text, log_bytes, list_artifacts,
+//   download_artifacts — MLflow's names) are stored where MLflow stores them, so MLflow's own
+//   client and UI read them. Transfers take an optional mlflow::Progress callback; what it throws
+//   is rethrown after the transfer, never through the C library.
 // - Thread safety is the C library's: a Client and a Run may be used from many threads at once,
 //   an Options object may not. Moving or destroying a handle while another thread uses it is a
 //   data race, as for any C++ object.
@@ -43,6 +48,9 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <functional>
+#include <iterator>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -184,6 +192,19 @@ std::string value_string(T value) {
 
 template <typename T>
 using if_arithmetic = std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, char>, int>;
+
+/// Contiguous containers of one-byte trivially copyable elements (vector<uint8_t>, vector<std::byte>,
+/// array, span, ...), but not text: what converts to std::string_view takes the string overload.
+template <typename T, typename = void>
+struct is_byte_range : std::false_type {};
+template <typename T>
+using element_of = std::remove_pointer_t<decltype(std::data(std::declval<const T&>()))>;
+template <typename T>
+struct is_byte_range<T, std::void_t<element_of<T>, decltype(std::size(std::declval<const T&>()))>>
+    : std::bool_constant<sizeof(element_of<T>) == 1 && std::is_trivially_copyable_v<element_of<T>> &&
+                         !std::is_convertible_v<const T&, std::string_view>> {};
+template <typename T>
+using if_byte_range = std::enable_if_t<is_byte_range<T>::value, int>;
 
 }  // namespace detail
 
@@ -413,6 +434,380 @@ class Run {
   int uncaught_at_start_ = 0;
 };
 
+// ---- JSON from libmlflow ------------------------------------------------------------------
+
+namespace detail {
+
+/// A strict reader of the JSON that libmlflow hands back (listings, sync reports): RFC 8259
+/// strings with every escape (\uXXXX and surrogate pairs decoded to UTF-8), integers, true,
+/// false, null, and objects and arrays walked member by member, skipping what the caller does
+/// not ask for. Malformed text throws Error (MLFLOW_ERR_INTERNAL) naming the byte offset.
+class JsonReader {
+ public:
+  explicit JsonReader(std::string_view text) noexcept : text_(text) {}
+
+  /// Reads an object; `on_member(const std::string& key)` must read (or skip) the member's value.
+  template <typename OnMember>
+  void read_object(OnMember&& on_member) {
+    const Nesting nesting(*this);
+    expect('{');
+    if (consume('}')) return;
+    do {
+      skip_space();
+      const std::string key = read_string();
+      expect(':');
+      on_member(key);
+    } while (consume(','));
+    expect('}');
+  }
+
+  /// Reads an array; `on_item()` must read (or skip) one value per call.
+  template <typename OnItem>
+  void read_array(OnItem&& on_item) {
+    const Nesting nesting(*this);
+    expect('[');
+    if (consume(']')) return;
+    do {
+      on_item();
+    } while (consume(','));
+    expect(']');
+  }
+
+  /// A string, unescaped to UTF-8.
+  std::string read_string() {
+    expect('"');
+    std::string out;
+    while (true) {
+      if (pos_ >= text_.size()) fail("a string without its closing quote");
+      const char c = text_[pos_++];
+      if (c == '"') return out;
+      if (static_cast<unsigned char>(c) < 0x20) fail("a control character not escaped inside a string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= text_.size()) fail("an escape cut short");
+      switch (text_[pos_++]) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': append_utf8(out, read_escaped_code_point()); break;
+        default: fail("an unknown escape sequence");
+      }
+    }
+  }
+
+  /// An integer that fits in int64 (no fraction, no exponent).
+  std::int64_t read_int() {
+    skip_space();
+    const std::size_t start = pos_;
+    const std::string_view number = number_text();
+    if (number.find_first_of(".eE") != std::string_view::npos) fail("expected an integer", start);
+    std::int64_t value = 0;
+    const auto res = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (res.ec != std::errc() || res.ptr != number.data() + number.size()) {
+      fail("expected an integer within int64", start);
+    }
+    return value;
+  }
+
+  bool read_bool() {
+    skip_space();
+    if (consume_word("true")) return true;
+    if (consume_word("false")) return false;
+    fail("expected true or false");
+  }
+
+  /// Reads `null` and returns true when the next value is null; otherwise reads nothing.
+  bool read_null() {
+    skip_space();
+    return consume_word("null");
+  }
+
+  /// Reads any one value and forgets it.
+  void skip_value() {
+    skip_space();
+    if (pos_ >= text_.size()) fail("expected a value");
+    switch (text_[pos_]) {
+      case '{': read_object([this](const std::string&) { skip_value(); }); break;
+      case '[': read_array([this] { skip_value(); }); break;
+      case '"': (void)read_string(); break;
+      case 't':
+      case 'f': (void)read_bool(); break;
+      case 'n':
+        if (!read_null()) fail("expected null");
+        break;
+      default: (void)number_text();
+    }
+  }
+
+  /// Only whitespace may follow the value that was read.
+  void finish() {
+    skip_space();
+    if (pos_ != text_.size()) fail("expected the end of the text");
+  }
+
+  /// Throws the malformed-JSON Error for `problem` at the current byte (or at byte `at`).
+  [[noreturn]] void fail(const char* problem) const { fail(problem, pos_); }
+  [[noreturn]] void fail(const char* problem, std::size_t at) const {
+    throw Error(MLFLOW_ERR_INTERNAL, "malformed JSON from libmlflow at byte " + std::to_string(at) + ": " + problem +
+                                         " (please report this)");
+  }
+
+ private:
+  /// Bounds the nesting so that hostile text cannot exhaust the stack.
+  struct Nesting {
+    explicit Nesting(JsonReader& r) : reader(r) {
+      if (++reader.depth_ > kMaxDepth) reader.fail("more than 64 nested objects and arrays");
+    }
+    ~Nesting() { --reader.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    JsonReader& reader;
+  };
+  static constexpr int kMaxDepth = 64;
+
+  void skip_space() noexcept {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  bool consume(char c) noexcept {
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+
+  void expect(char c) {
+    if (!consume(c)) {
+      const char expected[] = {'e', 'x', 'p', 'e', 'c', 't', 'e', 'd', ' ', '\'', c, '\'', '\0'};
+      fail(expected);
+    }
+  }
+
+  bool consume_word(std::string_view word) noexcept {
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  /// The text of a number, checked against JSON's number grammar.
+  std::string_view number_text() {
+    const std::size_t start = pos_;
+    const auto digits = [this] {
+      const std::size_t from = pos_;
+      while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+      return pos_ - from;
+    };
+    if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
+    const std::size_t int_start = pos_;
+    const std::size_t int_digits = digits();
+    if (int_digits == 0 || (int_digits > 1 && text_[int_start] == '0')) fail("expected a number", start);
+    if (pos_ < text_.size() && text_[pos_] == '.') {
+      ++pos_;
+      if (digits() == 0) fail("expected digits after the decimal point", start);
+    }
+    if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
+      if (digits() == 0) fail("expected digits in the exponent", start);
+    }
+    return text_.substr(start, pos_ - start);
+  }
+
+  /// The four hex digits after `\u`.
+  std::uint32_t read_hex4() {
+    if (text_.size() - pos_ < 4) fail("expected four hex digits after \\u");
+    std::uint32_t value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = text_[pos_++];
+      std::uint32_t digit = 0;
+      if (c >= '0' && c <= '9') {
+        digit = static_cast<std::uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        digit = static_cast<std::uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        digit = static_cast<std::uint32_t>(c - 'A' + 10);
+      } else {
+        fail("expected four hex digits after \\u", pos_ - 1);
+      }
+      value = value * 16 + digit;
+    }
+    return value;
+  }
+
+  /// The code point of a `\uXXXX` escape (its `\u` already read), joining a surrogate pair.
+  std::uint32_t read_escaped_code_point() {
+    const std::uint32_t unit = read_hex4();
+    if (unit >= 0xDC00 && unit <= 0xDFFF) fail("a low surrogate without a high one before it", pos_ - 6);
+    if (unit < 0xD800 || unit > 0xDBFF) return unit;
+    if (text_.substr(pos_, 2) != "\\u") fail("a high surrogate without a low one after it");
+    pos_ += 2;
+    const std::uint32_t low = read_hex4();
+    if (low < 0xDC00 || low > 0xDFFF) fail("a high surrogate without a low one after it", pos_ - 6);
+    return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+  }
+
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    const auto byte = [&out](std::uint32_t b) { out += static_cast<char>(static_cast<unsigned char>(b)); };
+    if (cp < 0x80) {
+      byte(cp);
+    } else if (cp < 0x800) {
+      byte(0xC0 | (cp >> 6));
+      byte(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      byte(0xE0 | (cp >> 12));
+      byte(0x80 | ((cp >> 6) & 0x3F));
+      byte(0x80 | (cp & 0x3F));
+    } else {
+      byte(0xF0 | (cp >> 18));
+      byte(0x80 | ((cp >> 12) & 0x3F));
+      byte(0x80 | ((cp >> 6) & 0x3F));
+      byte(0x80 | (cp & 0x3F));
+    }
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int depth_ = 0;
+};
+
+}  // namespace detail
+
+// ---- artifacts: arguments and results -----------------------------------------------------
+
+/// Progress of a transfer: bytes moved so far and the bytes the whole call moves (`total` is 0
+/// while unknown). Called on the calling thread, during the call, about once per MiB and always
+/// at the start (0, total) and at the end (total, total). If it throws, the transfer still runs
+/// to its end (libmlflow cannot be interrupted from inside), later reports are skipped, and the
+/// exception is rethrown when the call returns.
+using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+/// A local file or directory argument: a std::string, std::string_view, C string or
+/// std::filesystem::path. An embedded NUL byte is refused (MLFLOW_ERR_INVALID_ARGUMENT); a null
+/// `const char*` reaches libmlflow as NULL (MLFLOW_ERR_NULL_ARGUMENT).
+class LocalPath {
+ public:
+  LocalPath(const char* path) : path_(path == nullptr ? "" : path), null_(path == nullptr) {}  // NOLINT
+  LocalPath(std::string_view path) : path_(checked(path)) {}                                    // NOLINT
+  LocalPath(const std::string& path) : path_(checked(path)) {}                                  // NOLINT
+  LocalPath(const std::filesystem::path& path) : path_(checked(path.string())) {}               // NOLINT
+
+  /// The NUL-terminated path for libmlflow (NULL for a null C string).
+  const char* c_str() const noexcept { return null_ ? nullptr : path_.c_str(); }
+
+ private:
+  static std::string checked(std::string_view path) { return detail::c_string(path, "local path"); }
+
+  std::string path_;
+  bool null_ = false;
+};
+
+/// One entry of list_artifacts(): `path` relative to the run's artifact root ("dir/f.txt"),
+/// whether it is a directory, and the size in bytes of a file (none for a directory).
+struct FileInfo {
+  std::string path;
+  bool is_dir = false;
+  std::optional<std::int64_t> file_size;
+};
+
+/// What download_artifacts() fetches — MLflow's `mlflow.artifacts.download_artifacts` keyword
+/// arguments as fields (empty = not given). Give exactly one of `run_id` (with `artifact_path`,
+/// empty for all of the run's artifacts) or `artifact_uri` (`runs:/<run_id>/<path>`, a local path,
+/// `file:`, `mlflow-artifacts:`, an http(s) artifact-proxy URL). The result is written under
+/// `dst_path` (created if missing) by its own name; without `dst_path`, local artifacts are
+/// returned where they are and remote ones land in a new temporary directory.
+///
+///   client.download_artifacts({run_id, "model", "", "out"});                             // C++17
+///   client.download_artifacts({.run_id = run_id, .artifact_path = "model", .dst_path = "out"});  // C++20
+///   client.download_artifacts({.artifact_uri = "runs:/" + run_id + "/model"});
+struct DownloadArtifacts {
+  // Default member initializers: C++20 designated initializers may leave any field out
+  // without -Wmissing-field-initializers.
+  std::string run_id{};
+  std::string artifact_path{};
+  std::string artifact_uri{};
+  std::string dst_path{};
+};
+
+namespace detail {
+
+/// Passes a std::function progress callback through the C ABI. The C callback must return
+/// normally, so the relay catches everything the user's callback throws, keeps the first
+/// exception, ignores later reports, and rethrow() raises it once the C call has returned.
+class ProgressRelay {
+ public:
+  explicit ProgressRelay(const Progress& progress) noexcept : progress_(progress) {}
+  ProgressRelay(const ProgressRelay&) = delete;
+  ProgressRelay& operator=(const ProgressRelay&) = delete;
+
+  /// The C callback, NULL without a user callback (libmlflow then skips the reports).
+  mlflow_progress_callback callback() const noexcept { return progress_ ? &ProgressRelay::report : nullptr; }
+  void* data() noexcept { return progress_ ? this : nullptr; }
+
+  /// Throws what the user's callback threw, if it did.
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  static void report(void* self, std::uint64_t done, std::uint64_t total) noexcept {
+    ProgressRelay& relay = *static_cast<ProgressRelay*>(self);
+    if (relay.error_) return;
+    try {
+      relay.progress_(done, total);
+    } catch (...) {
+      relay.error_ = std::current_exception();
+    }
+  }
+
+  const Progress& progress_;
+  std::exception_ptr error_;
+};
+
+/// NULL for an empty optional argument, else its NUL-terminated text.
+inline const char* optional_arg(const std::string& s) noexcept { return s.empty() ? nullptr : s.c_str(); }
+
+/// The JSON array of list_artifacts (`[{"path": ..., "is_dir": ..., "file_size": ...}]`).
+inline std::vector<FileInfo> parse_file_infos(std::string_view json) {
+  JsonReader reader(json);
+  std::vector<FileInfo> files;
+  reader.read_array([&] {
+    FileInfo info;
+    bool has_path = false;
+    bool has_is_dir = false;
+    reader.read_object([&](const std::string& key) {
+      if (key == "path") {
+        info.path = reader.read_string();
+        has_path = true;
+      } else if (key == "is_dir") {
+        info.is_dir = reader.read_bool();
+        has_is_dir = true;
+      } else if (key == "file_size") {
+        if (!reader.read_null()) info.file_size = reader.read_int();
+      } else {
+        reader.skip_value();  // fields a later libmlflow may add
+      }
+    });
+    if (!has_path || !has_is_dir) reader.fail("a file entry without \"path\" or \"is_dir\"");
+    files.push_back(std::move(info));
+  });
+  reader.finish();
+  return files;
+}
+
+}  // namespace detail
+
 // ---- client -------------------------------------------------------------------------------
 
 /// An MLflow client. Move-only; thread-safe. Run handles keep the underlying client alive, so a
@@ -484,6 +879,90 @@ class Client {
     mlflow_run* run = nullptr;
     detail::check(mlflow_client_attach_run(handle_, detail::c_string(run_id, "run_id").c_str(), &run));
     return Run(run, false);
+  }
+
+  // -- artifacts (stored where MLflow stores them: <experiment artifact location>/<run id>/artifacts) --
+
+  /// Stores the local file `local_path` as `<artifact_path>/<its file name>` in the run's artifacts
+  /// (empty `artifact_path`: the root). A missing file throws MLFLOW_ERR_NOT_FOUND, a directory
+  /// or an artifact path with `..` or a leading `/` MLFLOW_ERR_INVALID_ARGUMENT.
+  void log_artifact(std::string_view run_id, const LocalPath& local_path, std::string_view artifact_path = {},
+                    const Progress& progress = {}) const {
+    const std::string run = detail::c_string(run_id, "run_id");
+    const std::string dir = detail::c_string(artifact_path, "artifact_path");
+    detail::ProgressRelay relay(progress);
+    const mlflow_status status = mlflow_client_log_artifact(handle_, run.c_str(), local_path.c_str(),
+                                                            detail::optional_arg(dir), relay.callback(), relay.data());
+    relay.rethrow();
+    detail::check(status);
+  }
+
+  /// Stores every file under the local directory `local_dir` at `<artifact_path>/<path under it>`.
+  /// A symlink leading outside `local_dir` fails the call before anything is stored.
+  void log_artifacts(std::string_view run_id, const LocalPath& local_dir, std::string_view artifact_path = {},
+                     const Progress& progress = {}) const {
+    const std::string run = detail::c_string(run_id, "run_id");
+    const std::string dir = detail::c_string(artifact_path, "artifact_path");
+    detail::ProgressRelay relay(progress);
+    const mlflow_status status = mlflow_client_log_artifacts(handle_, run.c_str(), local_dir.c_str(),
+                                                             detail::optional_arg(dir), relay.callback(), relay.data());
+    relay.rethrow();
+    detail::check(status);
+  }
+
+  /// Stores UTF-8 `text` as the artifact `artifact_file` ("dir/notes.txt"); invalid UTF-8
+  /// throws MLFLOW_ERR_INVALID_UTF8 (use log_bytes() for other content).
+  void log_text(std::string_view run_id, std::string_view text, std::string_view artifact_file) const {
+    detail::check(mlflow_client_log_text(handle_, detail::c_string(run_id, "run_id").c_str(), text.data(), text.size(),
+                                         detail::c_string(artifact_file, "artifact_file").c_str()));
+  }
+
+  /// Stores `size` bytes at `data` (any content) as the artifact `artifact_file`.
+  void log_bytes(std::string_view run_id, const void* data, std::size_t size, std::string_view artifact_file) const {
+    detail::check(mlflow_client_log_bytes(handle_, detail::c_string(run_id, "run_id").c_str(),
+                                          static_cast<const std::uint8_t*>(data), size,
+                                          detail::c_string(artifact_file, "artifact_file").c_str()));
+  }
+  /// The bytes of a string (any content, embedded NULs included) as the artifact `artifact_file`.
+  void log_bytes(std::string_view run_id, std::string_view bytes, std::string_view artifact_file) const {
+    log_bytes(run_id, bytes.data(), bytes.size(), artifact_file);
+  }
+  /// The bytes of a contiguous container of one-byte elements (std::vector<std::uint8_t>,
+  /// std::vector<std::byte>, std::array, std::span, ...) as the artifact `artifact_file`.
+  template <typename Bytes, detail::if_byte_range<Bytes> = 0>
+  void log_bytes(std::string_view run_id, const Bytes& bytes, std::string_view artifact_file) const {
+    log_bytes(run_id, static_cast<const void*>(std::data(bytes)), std::size(bytes), artifact_file);
+  }
+
+  /// `MlflowClient.list_artifacts`: one level of the run's artifact directory `path` (empty: the
+  /// root), paths relative to the run's artifact root.
+  std::vector<FileInfo> list_artifacts(std::string_view run_id, std::string_view path = {}) const {
+    const std::string dir = detail::c_string(path, "path");
+    char* json = nullptr;
+    std::size_t len = 0;
+    detail::check(mlflow_client_list_artifacts(handle_, detail::c_string(run_id, "run_id").c_str(),
+                                               detail::optional_arg(dir), &json, &len));
+    return detail::parse_file_infos(detail::take_string(json, len));
+  }
+
+  /// `mlflow.artifacts.download_artifacts` (see DownloadArtifacts for what to give): returns the
+  /// local path of what was asked for. A listing naming paths outside the destination throws
+  /// MLFLOW_ERR_INVALID_ARGUMENT before anything is written; a failed transfer leaves no partial file.
+  std::string download_artifacts(const DownloadArtifacts& what, const Progress& progress = {}) const {
+    const std::string run = detail::c_string(what.run_id, "run_id");
+    const std::string path = detail::c_string(what.artifact_path, "artifact_path");
+    const std::string uri = detail::c_string(what.artifact_uri, "artifact_uri");
+    const std::string dst = detail::c_string(what.dst_path, "dst_path");
+    detail::ProgressRelay relay(progress);
+    char* out = nullptr;
+    std::size_t len = 0;
+    const mlflow_status status = mlflow_client_download_artifacts(
+        handle_, detail::optional_arg(run), detail::optional_arg(path), detail::optional_arg(uri),
+        detail::optional_arg(dst), relay.callback(), relay.data(), &out, &len);
+    std::string local = detail::take_string(out, len);
+    relay.rethrow();
+    detail::check(status);
+    return local;
   }
 
   // -- everything else --
@@ -598,34 +1077,29 @@ class SyncError : public Error {
 namespace detail {
 
 /// The `"run_ids": [{"local_id": ..., "server_id": ... | null}]` part of a sync report's JSON.
-/// Run ids are plain hex, never escaped, and the pattern `"key":"` cannot occur inside a JSON
-/// string (its quotes would be escaped there), so a scan for the keys is exact.
-inline std::vector<RunIdMapping> sync_report_run_ids(const std::string& json) {
+inline std::vector<RunIdMapping> sync_report_run_ids(std::string_view json) {
   std::vector<RunIdMapping> out;
-  const std::string_view text(json);
-  std::size_t pos = text.find("\"run_ids\":[");
-  if (pos == std::string_view::npos) return out;
-  const std::size_t end = text.find(']', pos);
-  const auto string_after = [&](std::string_view object, std::string_view key) -> std::optional<std::string> {
-    const std::string pattern = "\"" + std::string(key) + "\":\"";
-    const std::size_t at = object.find(pattern);
-    if (at == std::string_view::npos) return std::nullopt;
-    const std::size_t from = at + pattern.size();
-    const std::size_t to = object.find('"', from);
-    if (to == std::string_view::npos) return std::nullopt;
-    return std::string(object.substr(from, to - from));
-  };
-  while (true) {
-    const std::size_t open = text.find('{', pos);
-    if (open == std::string_view::npos || open > end) break;
-    const std::size_t close = text.find('}', open);
-    if (close == std::string_view::npos || close > end) break;
-    const std::string_view object = text.substr(open, close - open + 1);
-    if (std::optional<std::string> local = string_after(object, "local_id")) {
-      out.push_back(RunIdMapping{std::move(*local), string_after(object, "server_id")});
+  JsonReader reader(json);
+  reader.read_object([&](const std::string& key) {
+    if (key != "run_ids") {
+      reader.skip_value();
+      return;
     }
-    pos = close + 1;
-  }
+    reader.read_array([&] {
+      RunIdMapping mapping;
+      reader.read_object([&](const std::string& field) {
+        if (field == "local_id") {
+          mapping.local_id = reader.read_string();
+        } else if (field == "server_id" && !reader.read_null()) {
+          mapping.server_id = reader.read_string();
+        } else if (field != "server_id") {
+          reader.skip_value();
+        }
+      });
+      if (!mapping.local_id.empty()) out.push_back(std::move(mapping));
+    });
+  });
+  reader.finish();
   return out;
 }
 
