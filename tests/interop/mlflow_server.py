@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +18,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from process_group import free_port, kill_group, stop_group  # noqa: F401 - free_port is re-exported
+
 HEALTH_DEADLINE_S = 120.0  # seen: 5-15 s on a busy 2-core machine
 STOP_GRACE_S = 15.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class MlflowServer:
@@ -104,14 +98,7 @@ class MlflowServer:
 
     def kill(self) -> None:
         """SIGKILL to the whole process group, as a crash or an OOM kill would: no graceful shutdown."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=STOP_GRACE_S)
-        deadline = time.monotonic() + STOP_GRACE_S
-        while _group_alive(self.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        kill_group(self.process, STOP_GRACE_S)
         self._log.close()
 
     def log_tail(self, lines: int = 40) -> str:
@@ -139,20 +126,7 @@ class MlflowServer:
     def stop(self) -> None:
         """SIGTERM to the whole process group, SIGKILL if it lingers."""
         try:
-            if self.process.poll() is None or _group_alive(self.process.pid):
-                os.killpg(self.process.pid, signal.SIGTERM)
-                try:
-                    self.process.wait(timeout=STOP_GRACE_S)
-                except subprocess.TimeoutExpired:
-                    pass
-                deadline = time.monotonic() + STOP_GRACE_S
-                while _group_alive(self.process.pid) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                if _group_alive(self.process.pid):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait(timeout=STOP_GRACE_S)
-        except ProcessLookupError:
-            pass
+            stop_group(self.process, STOP_GRACE_S)
         finally:
             self._log.close()
 
@@ -177,16 +151,6 @@ class MlflowServer:
                 return json.loads(response.read())
         except urllib.error.HTTPError as e:
             raise AssertionError(f"{request.full_url}: HTTP {e.code}: {e.read()[:2000]!r}") from None
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 # ---- basic auth ----------------------------------------------------------------------------

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +27,8 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from process_group import free_port, stop_group  # noqa: F401 - free_port is re-exported
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AZURITE_BIN = REPO_ROOT / "tests/object_stores/node_modules/.bin/azurite-blob"
 FAKE_GCS_SERVER_BIN = REPO_ROOT / ".tools/bin/fake-gcs-server"
@@ -36,12 +36,6 @@ SETUP_HINT = "run scripts/setup-object-stores.sh"
 
 START_DEADLINE_S = 60.0  # moto ~2-4 s, Azurite ~1-2 s, fake-gcs-server <1 s on this 2-core machine
 STOP_GRACE_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _http_status(url: str, method: str = "GET") -> int | None:
@@ -126,19 +120,7 @@ class _Emulator:
         if self.process is None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                pass
-            deadline = time.monotonic() + STOP_GRACE_S
-            while _group_alive(self.process.pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _group_alive(self.process.pid):
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=STOP_GRACE_S)
-        except ProcessLookupError:
-            pass
+            stop_group(self.process, STOP_GRACE_S)
         finally:
             self.process = None
             if self._log is not None:
@@ -171,16 +153,6 @@ class _Emulator:
     def server_env(self) -> dict[str, str | None]:
         """`env` plus `unset` as None, in the form MlflowServer(extra_env=...) takes."""
         return {**{name: None for name in self.unset}, **self.env}
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 def forget_s3_clients() -> None:
