@@ -7,112 +7,32 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import textwrap
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import libmlflow
-from libmlflow import _session
 from libmlflow.exceptions import RESOURCE_DOES_NOT_EXIST, MlflowException
 from libmlflow.tracking import MlflowClient
 
-from conftest import run_python
+from conftest import fluent_state, run_python, running_server
 from test_artifacts import BINARY, TEXT, files_under, listing, make_tree, with_args
 
 pytest.importorskip("mlflow", reason="these tests need the reference mlflow==3.17.2 (and its server) in the venv")
 
 
-class ProxyServer:
-    """`mlflow server --serve-artifacts` on a free loopback port, in its own session (the server
-    is a process tree: it is stopped as a group)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.destination = root / "mlartifacts"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        mlflow_cli = Path(sys.executable).with_name("mlflow")
-        command = [str(mlflow_cli), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                   "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-                   # Runs get mlflow-artifacts:/<exp>/<run>/artifacts, served from the destination.
-                   "--default-artifact-root", "mlflow-artifacts:/",
-                   "--serve-artifacts", "--artifacts-destination", str(self.destination)]
-        env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
-        env.pop("LD_LIBRARY_PATH", None)
-        self.log = open(root / "server.log", "ab")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=root,
-                                        start_new_session=True)
-
-    def wait_healthy(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        log = (self.root / "server.log").read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"mlflow server did not become healthy:\n{log}")
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # whatever of the group is left
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=15)
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def server():
-    root = Path(tempfile.mkdtemp(prefix="libmlflow-py-artifact-server-"))
-    proxy = ProxyServer(root)
-    try:
-        proxy.wait_healthy()
+    with running_server("libmlflow-py-artifact-server-", artifacts_proxy=True) as proxy:
         yield proxy
-    finally:
-        proxy.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
 def on_server(server, tmp_path, monkeypatch):
     """The fluent API and MlflowClient() on the server, with a fresh spool; nothing left open."""
-    monkeypatch.chdir(tmp_path)
-    for var in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_RUN_ID",
-                "LIBMLFLOW_OFFLINE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("LIBMLFLOW_SPOOL_DIR", str(tmp_path / "spool"))
-    libmlflow.set_tracking_uri(server.url)
-    libmlflow.fluent._active_experiment_id = None
-    yield server
-    while libmlflow.active_run() is not None:
-        libmlflow.end_run()
-    for session in _session.all_sessions():
-        session.close()
-    libmlflow.set_tracking_uri(None)
-    libmlflow.fluent._active_experiment_id = None
+    with fluent_state(tmp_path, monkeypatch, tracking_uri=server.url, spool_dir=tmp_path / "spool"):
+        yield server
 
 
 # One child interpreter (MLflow's import costs seconds) does MLflow's half of both directions:

@@ -6,13 +6,8 @@ server is read back with MLflow's own client, in a child interpreter."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import textwrap
 import time
 import uuid
@@ -21,17 +16,14 @@ from pathlib import Path
 import pytest
 
 import libmlflow
-from libmlflow import _session
 from libmlflow.exceptions import (MlflowException, MlflowSyncException, MlflowUnavailableException,
                                   RESOURCE_DOES_NOT_EXIST, TEMPORARILY_UNAVAILABLE)
 from libmlflow.tracking import MlflowClient
 
-from conftest import run_python
+from conftest import fluent_state, run_python, running_server
 
 pytest.importorskip("mlflow", reason="these tests need the reference mlflow==3.17.2 (and its server) in the venv")
 
-REPO = Path(__file__).resolve().parents[3]
-SERVER_SCRIPT = REPO / "scripts" / "mlflow-test-server.sh"
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
 # Reads one run from the server with MLflow's own client and prints what the tests compare.
@@ -54,43 +46,16 @@ READ_BACK = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def server_url():
-    """One real tracking server for the module (it needs ~8-15 s to start). Its directory is ours,
-    outside pytest's rotating temp folders, and its process group is remembered here, so it is
-    stopped whatever happens to the directory."""
-    root = Path(tempfile.mkdtemp(prefix="libmlflow-py-server-"))
-    started = subprocess.run([str(SERVER_SCRIPT), "start", str(root)], capture_output=True, text=True, timeout=180)
-    pgid = int((root / "server.pid").read_text()) if (root / "server.pid").exists() else None
-    try:
-        if started.returncode != 0:
-            pytest.fail(f"mlflow server did not start:\n{started.stdout}\n{started.stderr}")
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([str(SERVER_SCRIPT), "stop", str(root)], timeout=60)
-        if pgid is not None:
-            try:
-                os.killpg(pgid, signal.SIGKILL)  # normally gone already: the script stopped the group
-            except ProcessLookupError:
-                pass
-        shutil.rmtree(root, ignore_errors=True)
+    with running_server("libmlflow-py-server-") as server:
+        yield server.url
 
 
 @pytest.fixture
 def spool_dir(tmp_path, monkeypatch):
     """A fresh spool directory for the fluent API (LIBMLFLOW_SPOOL_DIR), and no state left behind."""
-    monkeypatch.chdir(tmp_path)
-    for var in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_RUN_ID",
-                "LIBMLFLOW_OFFLINE"):
-        monkeypatch.delenv(var, raising=False)
     spool = tmp_path / "spool"
-    monkeypatch.setenv("LIBMLFLOW_SPOOL_DIR", str(spool))
-    libmlflow.fluent._active_experiment_id = None
-    yield spool
-    while libmlflow.active_run() is not None:
-        libmlflow.end_run()
-    for session in _session.all_sessions():
-        session.close()
-    libmlflow.set_tracking_uri(None)
-    libmlflow.fluent._active_experiment_id = None
+    with fluent_state(tmp_path, monkeypatch, spool_dir=spool):
+        yield spool
 
 
 def read_back(server_url: str, run_id: str, cwd: Path) -> dict:
