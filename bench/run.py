@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import artifact_bench  # bench/artifact_bench.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 RELEASE = TARGET / "release"
@@ -405,6 +407,10 @@ def write_results(r, path, quick):
                                                  s["full_scan_rows"], s["history_points"]),
         "Latency figures include the clock's own overhead (%d ns per reading pair)." % lat["clock_overhead_ns"],
         "",
+    ]
+    if "artifacts" in r:
+        lines += artifact_bench.artifact_section(r["artifacts"])
+    lines += [
         "Raw figures (JSON):",
         "",
         "```json",
@@ -415,12 +421,29 @@ def write_results(r, path, quick):
     log("wrote", path)
 
 
+def replace_artifact_section(path, section):
+    """Puts `section` in place of the file's "## Artifacts" section (before the raw JSON if absent)."""
+    text = path.read_text()
+    start = text.find("## Artifacts\n")
+    if start >= 0:
+        end = text.find("\nRaw figures (JSON):", start)
+        end = len(text) if end < 0 else end + 1
+    else:
+        start = end = text.find("Raw figures (JSON):")
+        if start < 0:
+            start = end = len(text)
+    path.write_text(text[:start] + "\n".join(section) + "\n" + text[end:])
+    log("wrote the Artifacts section of", path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run, not for RESULTS.md figures)")
     ap.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     ap.add_argument("--only-rest", action="store_true", help="only the tracking-server part; prints JSON, "
                     "leaves RESULTS.md alone")
+    ap.add_argument("--only-artifacts", action="store_true", help="only the artifact transfers (issue #7); prints "
+                    "JSON and replaces just the Artifacts section of --output (not with --quick)")
     args = ap.parse_args()
     q = args.quick
     import mlflow
@@ -434,6 +457,17 @@ def main():
             print(json.dumps(rest, indent=1))
             for row in rest_rows(rest):
                 print(" | ".join(map(str, row)))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
+    if args.only_artifacts:
+        try:
+            art = artifact_bench.artifact_bench(work, q, RELEASE)
+            print(json.dumps(art, indent=1))
+            section = artifact_bench.artifact_section(art)
+            print("\n".join(section))
+            if not q:
+                replace_artifact_section(Path(args.output), section)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return
@@ -456,6 +490,7 @@ def main():
         r["python_binding"] = python_binding(work, q)
         r["java_binding"] = java_binding(work, q)
         r["rest"] = rest_bench(work, q)
+        r["artifacts"] = artifact_bench.artifact_bench(work, q, RELEASE)
         for k, v in r.items():
             print(json.dumps({k: v}), flush=True)
         write_results(r, Path(args.output), q)
