@@ -255,8 +255,10 @@ def test_bad_artifact_input_is_refused_at_the_c_boundary(lib_client, tmp_path):
     assert "no-such-file.txt" in message
     refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, run_id, None, f"runs:/{run_id}", None)
     refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, None, None, None, None)
-    message = refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, None, None, "s3://bucket/x", None)
-    assert "not supported by libmlflow yet" in message
+    message = refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, None, None, "hdfs://nn/x", None)
+    assert "'hdfs' artifact store is not supported by libmlflow" in message
+    message = refused(MLFLOW_ERR_INVALID_ARGUMENT, lib_client.download_artifacts, None, None, "wasbs://acct/x", None)
+    assert "wasbs://<container>@<account>" in message
 
 
 def test_disk_full_during_download_is_a_clear_error_and_leaves_nothing(lib_client, workspace, tmp_path):

@@ -61,21 +61,6 @@ fn refuse_lone_surrogate(mutf8: &[u8], name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::refuse_lone_surrogate;
-
-    #[test]
-    fn lone_surrogates_are_refused_pairs_are_not() {
-        // "a" + U+1F600 as a surrogate pair in modified UTF-8 + "é"
-        let pair = [b'a', 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80, 0xC3, 0xA9];
-        assert!(refuse_lone_surrogate(&pair, "key").is_ok());
-        assert!(refuse_lone_surrogate(&[b'a', 0xED, 0xA0, 0xBD], "key").is_err());
-        assert!(refuse_lone_surrogate(&[0xED, 0xB8, 0x80, b'b'], "key").is_err());
-        assert!(refuse_lone_surrogate("plain ascii and ü".as_bytes(), "key").is_ok());
-    }
-}
-
 pub fn string(env: &Env, s: &JString, name: &'static str) -> Result<String, Failure> {
     with_str(env, s, name, |s| Ok(s.to_owned()))
 }
@@ -147,4 +132,19 @@ pub fn pairs(
         ))));
     }
     Ok(keys.into_iter().zip(values).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_lone_surrogate;
+
+    #[test]
+    fn lone_surrogates_are_refused_pairs_are_not() {
+        // "a" + U+1F600 as a surrogate pair in modified UTF-8 + "é"
+        let pair = [b'a', 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80, 0xC3, 0xA9];
+        assert!(refuse_lone_surrogate(&pair, "key").is_ok());
+        assert!(refuse_lone_surrogate(&[b'a', 0xED, 0xA0, 0xBD], "key").is_err());
+        assert!(refuse_lone_surrogate(&[0xED, 0xB8, 0x80, b'b'], "key").is_err());
+        assert!(refuse_lone_surrogate("plain ascii and ü".as_bytes(), "key").is_ok());
+    }
 }
