@@ -45,8 +45,10 @@ BIG = 20 << 20  # above the single-request limit (8 MiB): a multipart upload of 
 
 # object_store writes to GCS through its XML API (PUT /<bucket>/<key>, POST ?uploads), which
 # fake-gcs-server does not implement (fsouza/fake-gcs-server#331; object_store's own CI uses a fork):
-# it answers 400 "invalid uploadType". Reads (listing, download) use what it serves. So for GCS the
-# tests that need libmlflow to write are skipped, and gs:// uploads are documented as untested.
+# it answers 400 "invalid uploadType". (gcp-storage-emulator from PyPI was tried too: it takes the
+# XML PUT but answers without the ETag object_store requires, and has no XML multipart uploads.)
+# Reads (listing, download) use what fake-gcs-server serves. So for GCS the tests that need
+# libmlflow to write are skipped, and gs:// uploads are documented as untested.
 GCS_WRITES_UNTESTABLE = "fake-gcs-server has no GCS XML API, which object_store writes through (fsouza/fake-gcs-server#331)"
 
 
