@@ -43,20 +43,6 @@ NOT_MLFLOWS = {
 EMULATORS = {"s3": MotoS3, "azure": Azurite, "gcs": FakeGcs}
 BIG = 20 << 20  # above the single-request limit (8 MiB): a multipart upload of 3 parts
 
-# object_store writes to GCS through its XML API (PUT /<bucket>/<key>, POST ?uploads), which
-# fake-gcs-server does not implement (fsouza/fake-gcs-server#331; object_store's own CI uses a fork):
-# it answers 400 "invalid uploadType". (gcp-storage-emulator from PyPI was tried too: it takes the
-# XML PUT but answers without the ETag object_store requires, and has no XML multipart uploads.)
-# Reads (listing, download) use what fake-gcs-server serves. So for GCS the tests that need
-# libmlflow to write are skipped, and gs:// uploads are documented as untested.
-GCS_WRITES_UNTESTABLE = "fake-gcs-server has no GCS XML API, which object_store writes through (fsouza/fake-gcs-server#331)"
-
-
-def needs_writes(store) -> None:
-    if store.kind == "gcs":
-        pytest.skip(GCS_WRITES_UNTESTABLE)
-
-
 def libmlflow_env(kind: str, emulator, home: Path) -> dict[str, str | None]:
     env: dict[str, str | None] = {name: None for name in emulator.unset}
     env.update(emulator.env)
@@ -106,7 +92,6 @@ def open_lib(store: Store, db_uri: str, artifact_root: str | None = None):
 def test_libmlflow_logs_mlflow_downloads(store, mlflow_env, mlflow_client_for, tmp_path):
     import mlflow.artifacts
 
-    needs_writes(store)
     db = f"sqlite:///{tmp_path / 'mlflow.db'}"
     prefix = f"lib-logs-{store.kind}"
     src = make_tree(tmp_path / "src")
@@ -164,7 +149,6 @@ def test_mlflow_logs_libmlflow_downloads(store, mlflow_env, mlflow_client_for, t
 def test_a_large_file_goes_up_in_parts_with_progress(store, mlflow_env, mlflow_client_for, tmp_path):
     import mlflow.artifacts
 
-    needs_writes(store)
     db = f"sqlite:///{tmp_path / 'mlflow.db'}"
     # A new experiment under a client's artifact root gets <root>/<experiment id>, as MLflow derives it.
     root = store.emulator.artifact_uri(f"root-{store.kind}")

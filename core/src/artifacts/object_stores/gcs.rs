@@ -1,12 +1,14 @@
 //! `gs://<bucket>/<prefix>`, configured as MLflow's `GCSArtifactRepository` (google-cloud-storage)
 //! is: `GOOGLE_APPLICATION_CREDENTIALS` (a service-account or authorized-user JSON file), else
 //! the application-default credentials and the metadata server; `STORAGE_EMULATOR_HOST` points
-//! at an emulator, reached without credentials as the Python library does.
+//! at an emulator, reached without credentials as the Python library does. Uploads take GCS's
+//! JSON API ([`super::gcs_upload`]), reads and listings object_store's client.
 
 use std::sync::Arc;
 
 use object_store::gcp::GoogleCloudStorageBuilder;
 
+use super::gcs_upload::GcsUploader;
 use super::{client_options, StoreHandle};
 use crate::error::{Error, Result};
 
@@ -40,7 +42,9 @@ pub(crate) fn open(bucket: &str) -> Result<StoreHandle> {
             }
         }
     }
-    let name = format!("gs://{bucket}{}", emulator.map(|e| format!(" at {e}")).unwrap_or_default());
+    let name = format!("gs://{bucket}{}", emulator.as_deref().map(|e| format!(" at {e}")).unwrap_or_default());
     let store = builder.build().map_err(|e| Error::invalid(format!("cannot configure {name}: {e}")))?;
-    StoreHandle::new(Arc::new(store), Vec::new(), name)
+    let base = emulator.unwrap_or_else(|| "https://storage.googleapis.com".to_string());
+    let uploader = GcsUploader::new(&base, bucket, store.credentials().clone(), super::request_timeout()?);
+    Ok(StoreHandle::new(Arc::new(store), Vec::new(), name)?.with_gcs_uploader(uploader))
 }

@@ -17,6 +17,7 @@
 
 pub(super) mod azure;
 pub(super) mod gcs;
+mod gcs_upload;
 pub(super) mod s3;
 
 use std::fmt;
@@ -53,6 +54,8 @@ pub(crate) struct StoreHandle {
     secrets: Vec<String>,
     /// What messages call the store (`s3://bucket`, `Azure container c in account a`).
     name: String,
+    /// GCS only: uploads through the JSON API (see [`gcs_upload`]).
+    gcs_uploader: Option<gcs_upload::GcsUploader>,
 }
 
 impl Drop for StoreHandle {
@@ -83,12 +86,18 @@ impl StoreHandle {
             store,
             secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
             name,
+            gcs_uploader: None,
         })
     }
 
     /// Runs `future` to completion on the calling thread. Refused (not a panic) when the caller is
     /// itself inside a tokio runtime: a Rust program calling from async code must move the call to
     /// a blocking thread (`spawn_blocking`), as for any blocking I/O.
+    fn with_gcs_uploader(mut self, uploader: gcs_upload::GcsUploader) -> StoreHandle {
+        self.gcs_uploader = Some(uploader);
+        self
+    }
+
     fn block_on<F: std::future::Future>(&self, future: F) -> Result<F::Output> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::new(
@@ -141,7 +150,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// HTTP settings shared by the three stores: MLflow's request timeout, plain HTTP allowed when
 /// the endpoint is `http://` (emulators, S3-compatible servers on a private network).
 pub(crate) fn client_options(allow_http: bool) -> Result<ClientOptions> {
-    let timeout = match std::env::var("MLFLOW_HTTP_REQUEST_TIMEOUT").ok().filter(|v| !v.trim().is_empty()) {
+    let timeout = request_timeout()?;
+    Ok(ClientOptions::new()
+        .with_allow_http(allow_http)
+        .with_timeout(timeout)
+        .with_connect_timeout(Duration::from_secs(30)))
+}
+
+/// `MLFLOW_HTTP_REQUEST_TIMEOUT` (120 s): how long one request may take.
+pub(crate) fn request_timeout() -> Result<Duration> {
+    Ok(match std::env::var("MLFLOW_HTTP_REQUEST_TIMEOUT").ok().filter(|v| !v.trim().is_empty()) {
         None => Duration::from_secs(120),
         Some(v) => match v.trim().parse::<f64>() {
             Ok(s) if s > 0.0 && s < 1e9 => Duration::from_secs_f64(s),
@@ -151,11 +169,7 @@ pub(crate) fn client_options(allow_http: bool) -> Result<ClientOptions> {
                 )))
             }
         },
-    };
-    Ok(ClientOptions::new()
-        .with_allow_http(allow_http)
-        .with_timeout(timeout)
-        .with_connect_timeout(Duration::from_secs(30)))
+    })
 }
 
 /// How object_store retries a request (connection errors, 5xx, throttling): a handful of times
@@ -199,6 +213,9 @@ impl ObjectStoreRepository {
         let h = &self.handle;
         let mut file = File::open(local_file).map_err(|e| io_error(e, "reading", local_file))?;
         let size = file.metadata().map_err(|e| io_error(e, "reading", local_file))?.len();
+        if let Some(uploader) = &h.gcs_uploader {
+            return uploader.upload(h, local_file, key, size, progress);
+        }
         let doing = format!("uploading {} as {key}", local_file.display());
         if size <= SINGLE_PUT_LIMIT {
             let mut bytes = Vec::with_capacity(size as usize);
@@ -251,6 +268,9 @@ impl ArtifactRepository for ObjectStoreRepository {
         let artifact_file = normalize_artifact_path(artifact_file, "artifact_file")?;
         if artifact_file.is_empty() {
             return Err(Error::invalid("artifact_file is empty; give a file name such as 'notes/summary.txt'"));
+        }
+        if self.handle.gcs_uploader.is_some() {
+            return super::tree::log_bytes_via_file(self, bytes, &artifact_file);
         }
         let key = self.key(&artifact_file)?;
         let h = &self.handle;
