@@ -8,6 +8,7 @@ pub mod entities;
 pub mod error;
 mod exit;
 pub mod json_api;
+pub mod models;
 pub mod names;
 mod remote;
 pub mod search;
