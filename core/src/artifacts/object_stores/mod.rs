@@ -159,17 +159,7 @@ pub(crate) fn client_options(allow_http: bool) -> Result<ClientOptions> {
 
 /// `MLFLOW_HTTP_REQUEST_TIMEOUT` (120 s): how long one request may take.
 pub(crate) fn request_timeout() -> Result<Duration> {
-    Ok(match std::env::var("MLFLOW_HTTP_REQUEST_TIMEOUT").ok().filter(|v| !v.trim().is_empty()) {
-        None => Duration::from_secs(120),
-        Some(v) => match v.trim().parse::<f64>() {
-            Ok(s) if s > 0.0 && s < 1e9 => Duration::from_secs_f64(s),
-            _ => {
-                return Err(Error::invalid(format!(
-                    "MLFLOW_HTTP_REQUEST_TIMEOUT={v} must be a positive number of seconds"
-                )))
-            }
-        },
-    })
+    crate::store::rest::request_timeout(&|name| std::env::var(name).ok())
 }
 
 /// How object_store retries a request (connection errors, 5xx, throttling): a handful of times

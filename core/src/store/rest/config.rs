@@ -49,20 +49,26 @@ impl HttpConfig {
             respect_retry_after: parse_bool(lookup, "MLFLOW_HTTP_RESPECT_RETRY_AFTER_HEADER", true)?,
         };
         retry.validate()?;
-        let timeout = parse_num(lookup, "MLFLOW_HTTP_REQUEST_TIMEOUT", d.timeout.as_secs_f64())?;
-        if !(timeout > 0.0 && timeout < 1e9) {
-            return Err(Error::invalid(format!(
-                "MLFLOW_HTTP_REQUEST_TIMEOUT={timeout} must be a positive number of seconds"
-            )));
-        }
         Ok(HttpConfig {
             retry,
-            timeout: Duration::from_secs_f64(timeout),
+            timeout: request_timeout(lookup)?,
             allow_redirects: parse_bool(lookup, "MLFLOW_ALLOW_HTTP_REDIRECTS", true)?,
             tls: TlsSettings::from_lookup(lookup)?,
             credentials: Credentials::from_lookup(lookup),
         })
     }
+}
+
+/// `MLFLOW_HTTP_REQUEST_TIMEOUT` (120 s), for every HTTP transport (tracking server, artifact
+/// proxy, object stores).
+pub(crate) fn request_timeout(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Duration> {
+    let timeout = parse_num(lookup, "MLFLOW_HTTP_REQUEST_TIMEOUT", HttpConfig::default().timeout.as_secs_f64())?;
+    if !(timeout > 0.0 && timeout < 1e9) {
+        return Err(Error::invalid(format!(
+            "MLFLOW_HTTP_REQUEST_TIMEOUT={timeout} must be a positive number of seconds"
+        )));
+    }
+    Ok(Duration::from_secs_f64(timeout))
 }
 
 fn parse_num(lookup: &dyn Fn(&str) -> Option<String>, name: &str, default: f64) -> Result<f64> {

@@ -49,7 +49,7 @@ impl HttpEndpoint {
     /// `GET base/<path>?query` answered with a JSON object.
     pub fn get_json(&self, path: &str, query: &[(String, String)]) -> Result<Value> {
         self.with_retries(&format!("GET {}", self.http.url_of(path)), |timeout| {
-            self.http.get_json_raw(path, query, timeout, &self.policy)
+            self.http.json_raw(path, query, RawBody::None, timeout, &self.policy)
         })
     }
 
@@ -57,15 +57,7 @@ impl HttpEndpoint {
     pub fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
         let json = serde_json::to_vec(body).map_err(|e| Error::internal(format!("cannot encode a request: {e}")))?;
         self.with_retries(&format!("POST {}", self.http.url_of(path)), |timeout| {
-            let mut answer = self.http.send_raw(path, &[], RawBody::Json(json.clone()), timeout, &self.policy)?;
-            let bytes = answer.body_mut().with_config().limit(1 << 24).read_to_vec().unwrap_or_default();
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(Value::Object(Default::default()));
-            }
-            serde_json::from_slice(&bytes).map_err(|e| HttpFailure {
-                class: FailureClass::Fatal,
-                error: Error::internal(format!("POST {}: the answer is not JSON: {e}", self.http.url_of(path))),
-            })
+            self.http.json_raw(path, &[], RawBody::Json(json.clone()), timeout, &self.policy)
         })
     }
 

@@ -319,16 +319,18 @@ impl HttpClient {
         Ok(etag)
     }
 
-    /// A JSON object answer of a raw `GET` (empty = `{}`), as MLflow's endpoints give it.
-    pub fn get_json_raw(
+    /// A JSON object answer (empty = `{}`, as MLflow's endpoints give it) of a raw `GET` with
+    /// `query` or `POST` of a JSON body.
+    pub fn json_raw(
         &self,
         path: &str,
         query: &[(String, String)],
+        body: RawBody<'_>,
         timeout: Duration,
         policy: &RetryPolicy,
     ) -> Result<Value, HttpFailure> {
-        let mut answer = self.send_raw(path, query, RawBody::None, timeout, policy)?;
-        let what = format!("GET {}", self.url_of(path));
+        let what = format!("{} {}", body.method(), self.url_of(path));
+        let mut answer = self.send_raw(path, query, body, timeout, policy)?;
         let content_type = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
         let tls = self.url.base().starts_with("https://");
         let bytes = answer

@@ -47,8 +47,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub use auth::Credentials;
-pub(crate) use config::parse_bool;
 pub use config::HttpConfig;
+pub(crate) use config::{parse_bool, request_timeout};
 pub use endpoint::HttpEndpoint;
 pub use retry::{parse_retry_after, RetryPolicy};
 pub use tls::TlsSettings;
