@@ -315,6 +315,12 @@ void mlflow_options_free(struct mlflow_options *options);
 enum mlflow_status mlflow_options_set_tracking_uri(struct mlflow_options *options, const char *uri);
 
 /**
+ * The model registry's URI (`sqlite:///…` or a tracking server); NULL restores the default:
+ * `MLFLOW_REGISTRY_URI`, else the tracking URI.
+ */
+enum mlflow_status mlflow_options_set_registry_uri(struct mlflow_options *options, const char *uri);
+
+/**
  * Where new experiments put their artifacts; NULL restores the default (`./mlruns`, absolute).
  */
 enum mlflow_status mlflow_options_set_artifact_root(struct mlflow_options *options,
@@ -437,6 +443,107 @@ enum mlflow_status mlflow_client_call(const struct mlflow_client *client,
                                       size_t request_len,
                                       char **out_json,
                                       size_t *out_len);
+
+/**
+ * `log_model`: logs the model directory `model_dir` (MLmodel plus the files its flavors name,
+ * e.g. written by `mlflow_model_save`) as a LoggedModel of the run `run_id` (NULL: of an
+ * experiment, see below): created PENDING, linked to the run, files uploaded to
+ * `<experiment artifact location>/models/<model_id>/artifacts`, finalized READY.
+ * `options_json` (NULL or "" for none) is a JSON object with any of `"name"`,
+ * `"registered_model_name"` (also register the model: a new version with source
+ * `models:/<model_id>`), `"params"` and `"tags"` (objects of strings), `"model_type"`, `"step"`,
+ * `"experiment_id"` (without a run), `"registered_model_tags"`. `*out_json` receives MLflow's
+ * ModelInfo fields as JSON (`model_id`, `model_uri` = `models:/<model_id>`, `name`,
+ * `artifact_path`, `run_id`, `registered_model_version`, `flavors`, `signature`, `mlmodel`),
+ * freed with `mlflow_string_free`; `out_len` may be NULL. A directory MLflow could not load
+ * (no MLmodel, a flavor's file missing) is MLFLOW_ERR_INVALID_ARGUMENT before anything is
+ * created; a failed upload leaves the LoggedModel UPLOAD_FAILED and registers nothing.
+ */
+enum mlflow_status mlflow_client_log_model(const struct mlflow_client *client,
+                                           const char *run_id,
+                                           const char *model_dir,
+                                           const char *options_json,
+                                           mlflow_progress_callback progress,
+                                           void *progress_data,
+                                           char **out_json,
+                                           size_t *out_len);
+
+/**
+ * `mlflow.register_model`: registers `model_uri` (`models:/<model_id>`, `runs:/<run_id>/<path>`,
+ * or any artifact URI) under `name` (created if missing) as a new version, whose number is
+ * written to `*out_version` (may be NULL). A name with `/` or `:` is MLFLOW_ERR_INVALID_ARGUMENT;
+ * if the version cannot be created, a registered model this call created is removed again.
+ */
+enum mlflow_status mlflow_client_register_model(const struct mlflow_client *client,
+                                                const char *model_uri,
+                                                const char *name,
+                                                int64_t *out_version);
+
+/**
+ * Points the alias `alias` of registered model `name` at `version` (moving it if it pointed
+ * elsewhere). `latest` and `v<digits>` are reserved (MLFLOW_ERR_INVALID_ARGUMENT); a deleted or
+ * unknown version is MLFLOW_ERR_NOT_FOUND.
+ */
+enum mlflow_status mlflow_client_set_registered_model_alias(const struct mlflow_client *client,
+                                                            const char *name,
+                                                            const char *alias,
+                                                            int64_t version);
+
+/**
+ * Removes an alias (an alias that does not exist is not an error, as in MLflow).
+ */
+enum mlflow_status mlflow_client_delete_registered_model_alias(const struct mlflow_client *client,
+                                                               const char *name,
+                                                               const char *alias);
+
+/**
+ * Moves version `version` of `name` to `stage` — one of None, Staging, Production, Archived in
+ * any case (written canonically) — and with `archive_existing_versions` moves the other
+ * versions in that stage to Archived (only for Staging and Production). `*out_json` (may be
+ * NULL) receives the updated ModelVersion as MLflow's JSON.
+ */
+enum mlflow_status mlflow_client_transition_model_version_stage(const struct mlflow_client *client,
+                                                                const char *name,
+                                                                int64_t version,
+                                                                const char *stage,
+                                                                bool archive_existing_versions,
+                                                                char **out_json,
+                                                                size_t *out_len);
+
+/**
+ * Where version `version` of `name` keeps its files (its storage location or source).
+ */
+enum mlflow_status mlflow_client_get_model_version_download_uri(const struct mlflow_client *client,
+                                                                const char *name,
+                                                                int64_t version,
+                                                                char **out_uri,
+                                                                size_t *out_len);
+
+/**
+ * Reads an MLmodel (`path` is the file or the model directory) and writes it to `*out_json` as
+ * JSON (the same keys as the YAML; the signature's parts stay MLflow's JSON strings). A
+ * malformed file is MLFLOW_ERR_INVALID_ARGUMENT naming what is wrong.
+ */
+enum mlflow_status mlflow_model_load(const char *path, char **out_json, size_t *out_len);
+
+/**
+ * Builds a complete MLflow model directory at `dest_dir` (absent or empty; built aside and
+ * renamed into place, so a failure leaves nothing) from framework files and a flavor, described
+ * by `spec_json` — MLflow's `save_model` arguments as JSON:
+ * `{"flavor": "onnx" | "xgboost" | "lightgbm" | "python_function", "files": ["model.onnx"],
+ * "signature": {"inputs": …, "outputs": …, "params": …}, "input_example": {…},
+ * "pip_requirements": […], "extra_pip_requirements": […], "python_version": "3.11.7",
+ * "metadata": {…}, "options": {…}, "code_paths": […], "model_path": …, "data": …}`
+ * (see the model builder's documentation in the README for every field; relative paths are
+ * resolved against the current directory). Writes MLmodel, requirements.txt, python_env.yaml,
+ * conda.yaml and the input example files as MLflow 3.17.2 writes them. `*out_mlmodel` (may be
+ * NULL) receives the MLmodel text. A missing framework file, an unknown flavor, a malformed
+ * signature or example: MLFLOW_ERR_INVALID_ARGUMENT, nothing written.
+ */
+enum mlflow_status mlflow_model_save(const char *spec_json,
+                                     const char *dest_dir,
+                                     char **out_mlmodel,
+                                     size_t *out_len);
 
 /**
  * Starts a run. Every string may be NULL: `experiment_id` NULL uses `MLFLOW_EXPERIMENT_ID`,

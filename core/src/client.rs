@@ -15,8 +15,11 @@ use crate::context::RunContext;
 use crate::entities::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::remote::{Remote, RemoteStart};
+use crate::store::rest::RestStore;
 use crate::store::sqlite::CreateRun;
-use crate::store::{RunWrite, SqliteStore, TrackingStore, WriteFailure, WriteItem, WriteSink};
+use crate::store::{
+    LoggedModelStore, RegistryStore, RunWrite, SqliteStore, TrackingStore, WriteFailure, WriteItem, WriteSink,
+};
 use crate::tracking_uri::StoreKind;
 use crate::util::{absolute, now_ms};
 use crate::{exit, tracking_uri, validation};
@@ -30,6 +33,9 @@ pub struct ClientOptions {
     /// `sqlite:///path` or `http(s)://host:port` of a tracking server; `None` means
     /// `MLFLOW_TRACKING_URI`, else `sqlite:///mlflow.db`.
     pub tracking_uri: Option<String>,
+    /// Where the model registry lives: `None` means `MLFLOW_REGISTRY_URI`, else the tracking URI
+    /// (as MLflow's client resolves it).
+    pub registry_uri: Option<String>,
     /// Tracking server only: where the spool of undelivered data lives; `None` means
     /// `LIBMLFLOW_SPOOL_DIR`, else `~/.local/share/libmlflow/spool` (see `spool::default_spool_dir`).
     pub spool_dir: Option<std::path::PathBuf>,
@@ -54,6 +60,7 @@ impl Default for ClientOptions {
         let batching = BatcherOptions::default();
         ClientOptions {
             tracking_uri: None,
+            registry_uri: None,
             spool_dir: None,
             offline: None,
             artifact_root: None,
@@ -82,6 +89,11 @@ pub struct StartRun {
 
 pub(crate) struct ClientInner {
     pub(crate) store: Arc<dyn TrackingStore>,
+    /// LoggedModels live in the tracking store (the same database or server).
+    pub(crate) logged_models: Arc<dyn LoggedModelStore>,
+    /// The model registry (the tracking store unless MLFLOW_REGISTRY_URI names another).
+    pub(crate) registry: Arc<dyn RegistryStore>,
+    registry_uri: String,
     /// Set for a tracking server: the spool, its delivery and local run ids.
     remote: Option<Arc<Remote>>,
     batcher: Batcher,
@@ -100,6 +112,8 @@ pub(crate) struct ClientInner {
 struct Backend {
     store: Arc<dyn TrackingStore>,
     sink: Arc<dyn WriteSink>,
+    logged_models: Arc<dyn LoggedModelStore>,
+    registry: Arc<dyn RegistryStore>,
     remote: Option<Arc<Remote>>,
 }
 
@@ -112,22 +126,47 @@ impl Backend {
                     _ => absolute(std::path::Path::new("mlruns")).to_string_lossy().into_owned(),
                 };
                 let sqlite = Arc::new(SqliteStore::open(location, artifact_root)?);
-                Backend { store: sqlite.clone(), sink: sqlite, remote: None }
+                Backend {
+                    store: sqlite.clone(),
+                    sink: sqlite.clone(),
+                    logged_models: sqlite.clone(),
+                    registry: sqlite,
+                    remote: None,
+                }
             }
             StoreKind::Rest => {
                 let dir = options.spool_dir.clone().unwrap_or_else(crate::spool::default_spool_dir);
                 let offline = options.offline.unwrap_or_else(|| env_flag("LIBMLFLOW_OFFLINE"));
                 let remote = Arc::new(Remote::open(uri, &dir, offline)?);
-                Backend { store: remote.rest.clone(), sink: remote.sink(), remote: Some(remote) }
+                Backend {
+                    store: remote.rest.clone(),
+                    sink: remote.sink(),
+                    logged_models: remote.rest.clone(),
+                    registry: remote.rest.clone(),
+                    remote: Some(remote),
+                }
             }
         })
     }
 }
 
+/// A registry at another URI than the tracking store (MLFLOW_REGISTRY_URI): its own store,
+/// without a spool (registry calls are synchronous everywhere).
+fn open_registry(uri: &str, options: &ClientOptions) -> Result<Arc<dyn RegistryStore>> {
+    Ok(match tracking_uri::classify(uri)? {
+        StoreKind::Sqlite(location) => {
+            let root = options.artifact_root.clone().filter(|r| !r.is_empty());
+            let root = root.unwrap_or_else(|| absolute(std::path::Path::new("mlruns")).to_string_lossy().into_owned());
+            Arc::new(SqliteStore::open(location, root)?)
+        }
+        StoreKind::Rest => Arc::new(RestStore::new(uri)?),
+    })
+}
+
 /// A thread-safe MLflow client. Cloning shares the same store and writer.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
 impl Client {
@@ -138,7 +177,14 @@ impl Client {
 
     pub fn open(options: ClientOptions) -> Result<Client> {
         let uri = tracking_uri::resolve(options.tracking_uri.as_deref())?;
-        let Backend { store, sink, remote } = Backend::open(&uri, &options)?;
+        let Backend { store, sink, logged_models, registry, remote } = Backend::open(&uri, &options)?;
+        let registry_uri = options
+            .registry_uri
+            .clone()
+            .filter(|u| !u.is_empty())
+            .or_else(|| env_nonempty("MLFLOW_REGISTRY_URI"))
+            .unwrap_or_else(|| uri.clone());
+        let registry = if registry_uri == uri { registry } else { open_registry(&registry_uri, &options)? };
         let batcher = Batcher::start(
             sink,
             BatcherOptions {
@@ -151,6 +197,9 @@ impl Client {
         let context = options.context.clone().unwrap_or_else(RunContext::detect);
         let inner = Arc::new(ClientInner {
             store,
+            logged_models,
+            registry,
+            registry_uri,
             remote,
             batcher,
             context,
@@ -165,6 +214,17 @@ impl Client {
 
     pub fn tracking_uri(&self) -> &str {
         &self.inner.tracking_uri
+    }
+
+    /// The model registry's URI (MLFLOW_REGISTRY_URI, else the tracking URI).
+    pub fn registry_uri(&self) -> &str {
+        &self.inner.registry_uri
+    }
+
+    /// The source-context tags (`mlflow.user`, `mlflow.source.*`) this client gives new runs and
+    /// logged models.
+    pub(crate) fn context_tags(&self) -> Vec<RunTag> {
+        self.inner.context.tags()
     }
 
     /// The connections this client keeps for artifact transfers.
@@ -215,7 +275,7 @@ impl Client {
     }
 
     /// A run id as the store knows it: a local id of a run created on the server is translated.
-    fn store_run_id(&self, run_id: &str) -> Result<String> {
+    pub(crate) fn store_run_id(&self, run_id: &str) -> Result<String> {
         match &self.inner.remote {
             Some(r) => r.resolve_run_id(run_id),
             None => Ok(run_id.to_string()),
@@ -626,7 +686,7 @@ impl Client {
     }
 
     /// Makes queued writes durable before a synchronous call (read-your-writes, ordering).
-    fn sync(&self) -> Result<()> {
+    pub(crate) fn sync(&self) -> Result<()> {
         // Also refuses a forked child: the store's connection is the parent's (README: fork()).
         self.inner.batcher.check_usable()?;
         if self.inner.batcher.pending() > 0 || self.inner.batcher.has_failures() {

@@ -3,13 +3,17 @@
 pub mod artifacts;
 pub mod batcher;
 pub mod client;
+mod client_registry;
 pub mod context;
 pub mod entities;
 pub mod error;
 mod exit;
 pub mod json_api;
+pub mod log_model;
+pub mod logged_model;
 pub mod models;
 pub mod names;
+pub mod registry;
 mod remote;
 pub mod search;
 pub mod spool;

@@ -54,6 +54,20 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Percent-encodes one URL path segment (everything but RFC 3986's unreserved characters), for
+/// ids and keys placed in REST paths such as `logged-models/{model_id}/tags/{key}`.
+pub fn percent_encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-escapes decoded as `urllib.parse.unquote` does (UTF-8, invalid bytes replaced,
 /// malformed escapes left as they are).
 pub fn percent_decode(s: &str) -> String {

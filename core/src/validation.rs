@@ -261,6 +261,110 @@ pub fn validate_param_keys_unique(params: &[Param]) -> Result<()> {
     )))
 }
 
+/// Registry tag key limit and value limit (`MAX_MODEL_REGISTRY_TAG_*`).
+pub const MAX_REGISTRY_TAG_KEY_LENGTH: usize = 250;
+pub const MAX_REGISTRY_TAG_VALUE_LENGTH: usize = 100_000;
+/// `MAX_REGISTERED_MODEL_ALIAS_LENGTH`.
+pub const MAX_ALIAS_LENGTH: usize = 255;
+
+fn missing_value(path: &str) -> Error {
+    Error::invalid(format!("Missing value for required parameter '{path}'."))
+}
+
+/// A registered model name: not blank, no `/` or `:` (they would split `models:/` URIs), and
+/// naming itself as a path (MLflow's `_validate_model_name`).
+pub fn validate_model_name(name: &str) -> Result<()> {
+    validate_model_name_as(name, "name")
+}
+
+/// The new name of a rename (`_validate_model_renaming`): the same rules, reported as `new_name`.
+pub fn validate_model_rename(new_name: &str) -> Result<()> {
+    validate_model_name_as(new_name, "new_name")
+}
+
+fn validate_model_name_as(name: &str, path: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(missing_value(path));
+    }
+    if name.contains('/') || name.contains(':') {
+        return Err(Error::invalid(format!("Invalid model name '{name}'. Names cannot contain '/' or ':'.")));
+    }
+    if !names_itself(name) {
+        let norm = posix_normpath(name);
+        return Err(invalid_value(
+            "name",
+            name,
+            &format!(
+                "Names may be treated as files in certain cases, and must not resolve to other names when treated \
+                 as such. This name would resolve to '{norm}'"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A model version as MLflow takes it: an integer, also when given as text ("3").
+pub fn parse_model_version(version: &str) -> Result<i64> {
+    version
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid(format!("Parameter 'version' must be an integer, got '{version}'.")))
+}
+
+/// An alias name: letters, digits, `_` and `-`, at most 255 characters.
+pub fn validate_alias(alias: &str) -> Result<()> {
+    if alias.is_empty() {
+        return Err(Error::invalid("Registered model alias name cannot be empty."));
+    }
+    if !alias.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+        return Err(Error::invalid(format!(
+            "Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-)."
+        )));
+    }
+    check_length("Registered model alias name", MAX_ALIAS_LENGTH, alias)
+}
+
+/// Aliases a caller may not set: `latest` (any case) and version-like `v1`, `V12`.
+pub fn validate_alias_not_reserved(alias: &str) -> Result<()> {
+    if alias.eq_ignore_ascii_case("latest") {
+        return Err(Error::invalid("'latest' alias name (case insensitive) is reserved."));
+    }
+    let mut chars = alias.chars();
+    if matches!(chars.next(), Some('v' | 'V'))
+        && !alias[1..].is_empty()
+        && alias[1..].chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(Error::invalid(format!("Version alias name '{alias}' is reserved.")));
+    }
+    Ok(())
+}
+
+/// A registered-model or model-version tag (`_validate_registered_model_tag`,
+/// `_validate_model_version_tag`): a key as for run tags, values up to 100,000 characters.
+pub fn validate_registry_tag(key: &str, value: &str) -> Result<()> {
+    check_key("key", key)?;
+    check_length("key", MAX_REGISTRY_TAG_KEY_LENGTH, key)?;
+    check_length("value", MAX_REGISTRY_TAG_VALUE_LENGTH, value)
+}
+
+/// A tag key to delete from a registered model or version.
+pub fn validate_registry_tag_key(key: &str) -> Result<()> {
+    check_key("key", key)
+}
+
+/// A LoggedModel name (`_validate_logged_model_name`): `None` gets a random name; otherwise
+/// non-empty and none of `/ : . % " '`.
+pub fn validate_logged_model_name(name: Option<&str>) -> Result<()> {
+    let Some(name) = name else { return Ok(()) };
+    if name.is_empty() || name.contains(['/', ':', '.', '%', '"', '\'']) {
+        return Err(Error::invalid(format!(
+            "Invalid model name ('{name}') provided. Model name must be a non-empty string and cannot contain the \
+             following characters: ('/', ':', '.', '%', '\"', \"'\")"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@ use mlflow_core::models::{
 };
 use mlflow_core::ErrorKind;
 
+mod common;
+
 fn fixtures() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mlmodel");
     let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
@@ -279,13 +281,7 @@ fn load_and_save_use_the_mlmodel_file_of_a_directory() {
 // ---- PyYAML -----------------------------------------------------------------------------------
 
 fn venv_python() -> Option<PathBuf> {
-    let py = PathBuf::from("/work/main/.venv/bin/python");
-    if py.exists() {
-        Some(py)
-    } else {
-        eprintln!("SKIPPED: {} is absent, so PyYAML cannot check what we write", py.display());
-        None
-    }
+    common::venv_python("PyYAML cannot check what we write")
 }
 
 /// Strings PyYAML (YAML 1.1) would read as something else if written plain, and a few that need

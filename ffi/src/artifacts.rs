@@ -20,7 +20,7 @@ use crate::strings::give_string;
 pub type mlflow_progress_callback = Option<extern "C" fn(user_data: *mut c_void, done: u64, total: u64)>;
 
 /// Calls `callback` with its `user_data` from the core's progress reports.
-fn progress_of(callback: mlflow_progress_callback, user_data: *mut c_void) -> Option<impl Fn(u64, u64)> {
+pub(crate) fn progress_of(callback: mlflow_progress_callback, user_data: *mut c_void) -> Option<impl Fn(u64, u64)> {
     let user_data = user_data as usize;
     callback.map(move |f| move |done: u64, total: u64| f(user_data as *mut c_void, done, total))
 }

@@ -76,6 +76,16 @@ pub extern "C" fn mlflow_options_set_tracking_uri(options: *mut mlflow_options, 
     })
 }
 
+/// The model registry's URI (`sqlite:///…` or a tracking server); NULL restores the default:
+/// `MLFLOW_REGISTRY_URI`, else the tracking URI.
+#[no_mangle]
+pub extern "C" fn mlflow_options_set_registry_uri(options: *mut mlflow_options, uri: *const c_char) -> mlflow_status {
+    with_options(options, |o| {
+        o.registry_uri = opt_str_arg(uri, "uri")?.map(str::to_owned);
+        Ok(())
+    })
+}
+
 /// Where new experiments put their artifacts; NULL restores the default (`./mlruns`, absolute).
 #[no_mangle]
 pub extern "C" fn mlflow_options_set_artifact_root(options: *mut mlflow_options, root: *const c_char) -> mlflow_status {

@@ -12,6 +12,8 @@
 pub mod artifacts;
 pub mod boundary;
 pub mod client;
+pub mod models;
+
 pub mod run;
 pub mod spool;
 pub mod status;

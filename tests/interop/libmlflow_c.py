@@ -221,6 +221,51 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
             ],
             _STATUS,
         ),
+        # Models and the registry (ffi/src/models.rs).
+        "mlflow_options_set_registry_uri": ([_OPAQUE, ctypes.c_char_p], _STATUS),
+        "mlflow_client_log_model": (
+            [
+                _OPAQUE,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                _PROGRESS,
+                ctypes.c_void_p,
+                ctypes.POINTER(ctypes.c_void_p),
+                ctypes.POINTER(ctypes.c_size_t),
+            ],
+            _STATUS,
+        ),
+        "mlflow_client_register_model": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int64)],
+            _STATUS,
+        ),
+        "mlflow_client_set_registered_model_alias": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64],
+            _STATUS,
+        ),
+        "mlflow_client_delete_registered_model_alias": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p], _STATUS),
+        "mlflow_client_transition_model_version_stage": (
+            [
+                _OPAQUE,
+                ctypes.c_char_p,
+                ctypes.c_int64,
+                ctypes.c_char_p,
+                ctypes.c_bool,
+                ctypes.POINTER(ctypes.c_void_p),
+                ctypes.POINTER(ctypes.c_size_t),
+            ],
+            _STATUS,
+        ),
+        "mlflow_client_get_model_version_download_uri": (
+            [_OPAQUE, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+            _STATUS,
+        ),
+        "mlflow_model_load": ([ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)], _STATUS),
+        "mlflow_model_save": (
+            [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+            _STATUS,
+        ),
     }
     for name, (argtypes, restype) in optional.items():
         function = getattr(lib, name, None)
@@ -273,11 +318,29 @@ class Library:
         finally:
             self.lib.mlflow_string_free(pointer)
 
+    def model_save(self, spec: dict[str, Any], dest_dir: str) -> str:
+        """mlflow_model_save: builds a model directory from a spec; returns the MLmodel text."""
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self.lib.mlflow_model_save(
+            _utf8(json.dumps(spec)), _utf8(str(dest_dir)), ctypes.byref(out), ctypes.byref(out_len)
+        )
+        self.check("mlflow_model_save", status)
+        return self.take_string(out, out_len.value)
+
+    def model_load(self, path: str) -> dict[str, Any]:
+        """mlflow_model_load: an MLmodel (file or model directory) as a dict."""
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        self.check("mlflow_model_load", self.lib.mlflow_model_load(_utf8(str(path)), ctypes.byref(out), ctypes.byref(out_len)))
+        return json.loads(self.take_string(out, out_len.value))
+
     def open_client(
         self,
         tracking_uri: str,
         artifact_root: str | None = None,
         source_name: str | None = None,
+        registry_uri: str | None = None,
     ) -> "Client":
         options = self.lib.mlflow_options_new()
         if not options:
@@ -296,6 +359,11 @@ class Library:
                 self.check(
                     "mlflow_options_set_source_name",
                     self.lib.mlflow_options_set_source_name(options, _utf8(source_name)),
+                )
+            if registry_uri is not None:
+                self.check(
+                    "mlflow_options_set_registry_uri",
+                    self.lib.mlflow_options_set_registry_uri(options, _utf8(registry_uri)),
                 )
             handle = _OPAQUE()
             self.check("mlflow_client_open", self.lib.mlflow_client_open(options, ctypes.byref(handle)))
@@ -426,6 +494,66 @@ class Client:
         self._library.check("mlflow_client_download_artifacts", status)
         path = self._library.take_string(out, out_len.value)
         return (path, recorder.result()) if record_progress else path
+
+    # ---- models and the registry (MLflow's names) ----------------------------------------------
+
+    def log_model(
+        self, run_id: str | None, model_dir: str, options: dict[str, Any] | None = None, record_progress: bool = False
+    ) -> dict[str, Any] | tuple[dict[str, Any], list[tuple[int, int]]]:
+        """mlflow_client_log_model: MLflow's ModelInfo fields as a dict."""
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        recorder = _ProgressRecorder(record_progress)
+        status = self._lib.mlflow_client_log_model(
+            self._handle,
+            _utf8(run_id),
+            _utf8(str(model_dir)),
+            _utf8(None if options is None else json.dumps(options)),
+            recorder.callback,
+            None,
+            ctypes.byref(out),
+            ctypes.byref(out_len),
+        )
+        self._library.check("mlflow_client_log_model", status)
+        info = json.loads(self._library.take_string(out, out_len.value))
+        return (info, recorder.result()) if record_progress else info
+
+    def register_model(self, model_uri: str, name: str) -> int:
+        version = ctypes.c_int64()
+        status = self._lib.mlflow_client_register_model(
+            self._handle, _utf8(model_uri), _utf8(name), ctypes.byref(version)
+        )
+        self._library.check("mlflow_client_register_model", status)
+        return version.value
+
+    def set_registered_model_alias(self, name: str, alias: str, version: int) -> None:
+        status = self._lib.mlflow_client_set_registered_model_alias(self._handle, _utf8(name), _utf8(alias), version)
+        self._library.check("mlflow_client_set_registered_model_alias", status)
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        status = self._lib.mlflow_client_delete_registered_model_alias(self._handle, _utf8(name), _utf8(alias))
+        self._library.check("mlflow_client_delete_registered_model_alias", status)
+
+    def transition_model_version_stage(
+        self, name: str, version: int, stage: str, archive_existing_versions: bool = False
+    ) -> dict[str, Any]:
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self._lib.mlflow_client_transition_model_version_stage(
+            self._handle, _utf8(name), version, _utf8(stage), archive_existing_versions, ctypes.byref(out),
+            ctypes.byref(out_len),
+        )
+        self._library.check("mlflow_client_transition_model_version_stage", status)
+        return json.loads(self._library.take_string(out, out_len.value))
+
+    def get_model_version_download_uri(self, name: str, version: int) -> str:
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        status = self._lib.mlflow_client_get_model_version_download_uri(
+            self._handle, _utf8(name), version, ctypes.byref(out), ctypes.byref(out_len)
+        )
+        self._library.check("mlflow_client_get_model_version_download_uri", status)
+        return self._library.take_string(out, out_len.value)
 
     def start_run(
         self,

@@ -93,6 +93,13 @@ class LibmlflowProcess:
     def version(self) -> str:
         return self.call(0, "version")
 
+    def model_save(self, spec: dict[str, Any], dest_dir: str) -> str:
+        """mlflow_model_save in the worker: builds a model directory, returns its MLmodel text."""
+        return self.call(0, "model_save", spec, str(dest_dir))
+
+    def model_load(self, path: str) -> dict[str, Any]:
+        return self.call(0, "model_load", str(path))
+
     def set_environment(self, environment: dict[str, str | None]) -> None:
         """Changes the worker's environment (read by libmlflow when a client opens)."""
         self.call(0, "set_environment", environment)

@@ -87,8 +87,9 @@ impl Client {
     }
 
     /// `mlflow.artifacts.download_artifacts`: exactly one of `run_id` (with an optional
-    /// `artifact_path` in that run) or `artifact_uri` (`runs:/…`, a local path, `file:`,
-    /// `mlflow-artifacts:`, `http(s)` proxy URL). The file or directory lands in `dst_path`
+    /// `artifact_path` in that run) or `artifact_uri` (`runs:/…`, `models:/…`, a local path,
+    /// `file:`, `mlflow-artifacts:`, `http(s)` proxy URL). A `models:/` URI puts the model's
+    /// files directly into `dst_path` (with `registered_model_meta`). The file or directory lands in `dst_path`
     /// (created if missing) under its own name; without `dst_path`, local artifacts are returned
     /// where they are and remote ones go to a new temporary directory. Returns the local path.
     /// `progress` hears (bytes received, bytes of the whole download).
@@ -101,6 +102,16 @@ impl Client {
         progress: Option<ProgressFn<'_>>,
     ) -> Result<PathBuf> {
         let progress = Progress::new(progress);
+        if let (None, None, Some(uri)) = (run_id, artifact_path, artifact_uri) {
+            if uri.starts_with("models:") {
+                // A model's files come into a directory of their own, as in MLflow.
+                let dst = match dst_path {
+                    Some(d) => absolute(d),
+                    None => std::env::temp_dir().join(format!("libmlflow-model-{}", uuid::Uuid::new_v4().simple())),
+                };
+                return self.download_models_uri(uri, &dst, &progress);
+            }
+        }
         let (root_uri, name) = match (run_id, artifact_uri) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(Error::invalid("Exactly one of `run_id` or `artifact_uri` must be specified"))

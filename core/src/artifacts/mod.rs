@@ -16,6 +16,7 @@
 
 mod client_calls;
 mod local;
+mod model_uris;
 #[cfg(feature = "object-stores")]
 mod object_stores;
 pub mod paths;
@@ -33,12 +34,27 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 pub use local::LocalArtifactRepository;
+pub use model_uris::{ResolvedModelUri, REGISTERED_MODEL_META_FILE_NAME};
 #[cfg(feature = "object-stores")]
 pub use object_stores::ObjectStoreRepository;
 pub use progress::{Progress, ProgressFn};
 pub use proxy::ProxyArtifactRepository;
 pub use transports::Transports;
 pub use uri::{open_repository, split_runs_uri};
+
+/// Uploads a model directory to the root of `repo` with `mlmodel_text` as its MLmodel (the
+/// stamped descriptor of a logged model) in place of the directory's own, sent last so a
+/// reader never sees files without their descriptor.
+pub fn upload_model_dir(
+    repo: &dyn ArtifactRepository,
+    model_dir: &std::path::Path,
+    mlmodel_text: &str,
+    progress: &Progress<'_>,
+) -> crate::error::Result<()> {
+    let descriptor = crate::models::MLMODEL_FILE_NAME;
+    tree::log_tree_except(repo, model_dir, None, progress, &[descriptor])?;
+    repo.log_bytes(mlmodel_text.as_bytes(), descriptor)
+}
 
 /// One entry of a listing, MLflow's `FileInfo`: `path` relative to the repository root
 /// (`dir/file.txt`), `file_size` in bytes for files (absent for directories).

@@ -40,6 +40,18 @@ pub(super) fn log_tree<R: ArtifactRepository + ?Sized>(
     artifact_path: Option<&str>,
     progress: &Progress<'_>,
 ) -> Result<()> {
+    log_tree_except(repo, local_dir, artifact_path, progress, &[])
+}
+
+/// [`log_tree`] leaving out the files at the tree-relative paths in `skip` (a model's MLmodel,
+/// which `log_model` uploads in its stamped form instead).
+pub(crate) fn log_tree_except<R: ArtifactRepository + ?Sized>(
+    repo: &R,
+    local_dir: &Path,
+    artifact_path: Option<&str>,
+    progress: &Progress<'_>,
+    skip: &[&str],
+) -> Result<()> {
     let artifact_path = normalize_optional(artifact_path, "artifact_path")?;
     let meta = fs::metadata(local_dir).map_err(|e| io_error(e, "reading", local_dir))?;
     if !meta.is_dir() {
@@ -61,6 +73,10 @@ pub(super) fn log_tree<R: ArtifactRepository + ?Sized>(
             fs::create_dir_all(&target).map_err(|e| io_error(e, "creating", &target))?;
         }
     }
+    files.retain(|(file, rel_dir)| {
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        !skip.contains(&join(rel_dir, name).as_str())
+    });
     let total = files.iter().map(|(file, _)| fs::metadata(file).map(|m| m.len()).unwrap_or(0)).sum();
     progress.plan(total);
     for (file, rel_dir) in files {

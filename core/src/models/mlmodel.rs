@@ -251,6 +251,10 @@ impl MlModel {
     pub fn load(path: &Path) -> Result<MlModel> {
         let file = if path.is_dir() { path.join(MLMODEL_FILE_NAME) } else { path.to_path_buf() };
         let text = std::fs::read_to_string(&file).map_err(|e| {
+            // A missing MLmodel is the caller's mistake (not a storage failure): say so as MLflow would.
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Error::not_found(format!("no MLmodel file at {}", file.display()));
+            }
             let err: Error = e.into();
             err.context(format!("cannot read {}", file.display()))
         })?;
@@ -346,5 +350,20 @@ pub fn python_utc_time(secs: i64, micros: u32) -> String {
         base
     } else {
         format!("{base}.{micros:06}")
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_mlmodel_is_not_found_naming_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [dir.path().to_path_buf(), dir.path().join("absent")] {
+            let err = MlModel::load(&path).unwrap_err();
+            assert_eq!(err.kind(), crate::error::ErrorKind::NotFound, "{err}");
+            assert!(err.to_string().contains("no MLmodel file at"), "{err}");
+        }
     }
 }

@@ -81,6 +81,50 @@ impl OrderedJson {
         out
     }
 
+    /// `json.dumps(value, indent=indent)`: one item per line, separators `","` and `": "`,
+    /// empty lists and objects stay `[]` / `{}` (MLflow's `serving_input_example.json`).
+    pub fn to_python_json_indented(&self, indent: usize) -> String {
+        let mut out = String::new();
+        self.write_indented(&mut out, indent, 0);
+        out
+    }
+
+    fn write_indented(&self, out: &mut String, indent: usize, level: usize) {
+        let newline = |out: &mut String, level: usize| {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent * level));
+        };
+        match self {
+            OrderedJson::Array(items) if !items.is_empty() => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, level + 1);
+                    item.write_indented(out, indent, level + 1);
+                }
+                newline(out, level);
+                out.push(']');
+            }
+            OrderedJson::Object(pairs) if !pairs.is_empty() => {
+                out.push('{');
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, level + 1);
+                    write_json_string(k, out);
+                    out.push_str(": ");
+                    v.write_indented(out, indent, level + 1);
+                }
+                newline(out, level);
+                out.push('}');
+            }
+            scalar_or_empty => scalar_or_empty.write(out),
+        }
+    }
+
     fn write(&self, out: &mut String) {
         match self {
             OrderedJson::Null => out.push_str("null"),

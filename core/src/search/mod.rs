@@ -8,12 +8,17 @@
 mod experiments;
 mod filter;
 mod lexer;
+mod model_versions;
 mod operand;
 mod order_by;
 pub mod page_token;
+mod registered_models;
+mod registry_filter;
 mod runs;
 mod sql;
 
 pub use experiments::search_experiments_query;
+pub use model_versions::search_model_versions_query;
+pub use registered_models::search_registered_models_query;
 pub use runs::search_runs_query;
 pub use sql::SqlQuery;

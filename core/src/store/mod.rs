@@ -3,12 +3,16 @@
 //! ([`rest::RestStore`]) implement it. Logged items reach a store through [`WriteSink`]: the
 //! sqlite store writes them directly, a REST client appends them to its spool first.
 
+pub mod logged_models;
+pub mod registry;
 pub mod rest;
 pub mod sqlite;
 pub mod writes;
 
 use std::time::Duration;
 
+pub use logged_models::LoggedModelStore;
+pub use registry::RegistryStore;
 pub use sqlite::{CreateRun, SqliteStore};
 pub use writes::{RunWrite, WriteFailure, WriteItem};
 

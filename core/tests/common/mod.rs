@@ -36,3 +36,18 @@ impl TestDb {
 }
 
 pub const FLUSH: Duration = Duration::from_secs(30);
+
+/// The repository's `.venv` Python (made by `scripts/setup-venv.sh`), for tests that check our
+/// output with the real MLflow. When it is missing the test prints a SKIPPED line and returns
+/// None — unless the environment variable `CI` is set, where a missing venv is a failure.
+pub fn venv_python(why: &str) -> Option<std::path::PathBuf> {
+    let py = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    if py.exists() {
+        return Some(py);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{} is missing and CI is set: run scripts/setup-venv.sh first ({why})", py.display());
+    }
+    eprintln!("SKIPPED: {} is absent (run scripts/setup-venv.sh), so {why}", py.display());
+    None
+}

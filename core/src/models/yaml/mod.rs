@@ -67,3 +67,20 @@ impl From<String> for YamlValue {
         YamlValue::Str(s)
     }
 }
+
+impl YamlValue {
+    /// The value as JSON (for the C ABI and bindings); a non-finite float becomes `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            YamlValue::Null => serde_json::Value::Null,
+            YamlValue::Bool(b) => (*b).into(),
+            YamlValue::Int(i) => (*i).into(),
+            YamlValue::Float(f) => serde_json::Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or_default(),
+            YamlValue::Str(s) => s.clone().into(),
+            YamlValue::Seq(s) => s.iter().map(YamlValue::to_json).collect(),
+            YamlValue::Map(m) => {
+                m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>().into()
+            }
+        }
+    }
+}

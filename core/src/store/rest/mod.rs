@@ -36,6 +36,8 @@ mod config;
 mod endpoint;
 mod error_map;
 mod http;
+mod logged_models;
+mod registry;
 mod retry;
 mod server_url;
 mod tls;

@@ -13,7 +13,7 @@ use crate::store::{CreateRun, TrackingStore};
 
 impl RestStore {
     /// A field of an answer as an entity; a missing or misshapen field is the server's fault.
-    fn field<T: DeserializeOwned>(&self, answer: &mut Value, name: &str, endpoint: &str) -> Result<T> {
+    pub(super) fn field<T: DeserializeOwned>(&self, answer: &mut Value, name: &str, endpoint: &str) -> Result<T> {
         let v = answer.get_mut(name).map(Value::take).unwrap_or(Value::Null);
         serde_json::from_value(v).map_err(|e| {
             Error::internal(format!(
@@ -24,14 +24,14 @@ impl RestStore {
     }
 
     /// A list field that MLflow omits when empty.
-    fn list<T: DeserializeOwned>(&self, answer: &mut Value, name: &str, endpoint: &str) -> Result<Vec<T>> {
+    pub(super) fn list<T: DeserializeOwned>(&self, answer: &mut Value, name: &str, endpoint: &str) -> Result<Vec<T>> {
         if matches!(answer.get(name), None | Some(Value::Null)) {
             return Ok(Vec::new());
         }
         self.field(answer, name, endpoint)
     }
 
-    fn page<T: DeserializeOwned>(&self, mut answer: Value, name: &str, endpoint: &str) -> Result<Page<T>> {
+    pub(super) fn page<T: DeserializeOwned>(&self, mut answer: Value, name: &str, endpoint: &str) -> Result<Page<T>> {
         let items = self.list(&mut answer, name, endpoint)?;
         let next_page_token =
             answer.get("next_page_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
@@ -48,7 +48,7 @@ fn view_name(view: ViewType) -> &'static str {
 }
 
 /// `body` with `key` set only when there is a value (MLflow's client leaves unset fields out).
-fn put(body: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+pub(super) fn put(body: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(v) = value {
         body.insert(key.to_string(), v);
     }

@@ -5,10 +5,15 @@
 //! mode fails at once instead of waiting), and the busy timeout absorbs other writers — other
 //! threads of this process, the batching writer, `mlflow ui`, or other training processes.
 
+mod aliases;
 mod artifact_location;
 mod connection;
 mod experiments;
+mod logged_models;
+mod model_versions;
 mod reads;
+mod registered_models;
+mod registry_store;
 mod revisions;
 mod run_data;
 mod runs;

@@ -117,7 +117,9 @@ pub(super) fn load_runs(conn: &Connection, run_ids: &[String]) -> Result<Vec<Run
             }
         }
     }
-    Ok(run_ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    let mut runs: Vec<Run> = run_ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    super::logged_models::fill_model_outputs(conn, &mut runs, &ids_json)?;
+    Ok(runs)
 }
 
 fn run_info_from_row(r: &Row) -> Result<RunInfo> {

@@ -75,9 +75,11 @@ impl SqliteStore {
     /// The run with its latest metrics, params and tags, in any lifecycle stage.
     pub fn get_run(&self, run_id: &str) -> Result<Run> {
         self.read(|tx| {
-            load_runs(tx, std::slice::from_ref(&run_id.to_string()))?
+            let mut run = load_runs(tx, std::slice::from_ref(&run_id.to_string()))?
                 .pop()
-                .ok_or_else(|| Error::not_found(format!("Run with id={run_id} not found")))
+                .ok_or_else(|| Error::not_found(format!("Run with id={run_id} not found")))?;
+            super::logged_models::fill_model_inputs(tx, &mut run)?;
+            Ok(run)
         })
     }
 

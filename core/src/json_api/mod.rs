@@ -7,6 +7,8 @@
 //! Logging endpoints (`runs/log-metric`, `runs/log-parameter`, `runs/set-tag`, `runs/log-batch`)
 //! are queued like the typed calls; every other call sees all writes queued before it.
 
+mod registry;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,7 +16,8 @@ use crate::client::Client;
 use crate::entities::*;
 use crate::error::{Error, Result};
 
-/// Every method `call` answers, with MLflow's REST path (relative to `/api/2.0/mlflow/`).
+/// Every method `call` answers: the tracking ones here and the registry's
+/// ([`registry_methods`]), with MLflow's REST path (relative to `/api/2.0/mlflow/`).
 pub const METHODS: &[&str] = &[
     "experiments/create",
     "experiments/get",
@@ -49,7 +52,15 @@ pub fn call(client: &Client, method: &str, request: &str) -> Result<String> {
     Ok(response.to_string())
 }
 
+/// The registry and LoggedModel methods `call` answers (see the `registry` module for names).
+pub fn registry_methods() -> &'static [&'static str] {
+    registry::METHODS
+}
+
 fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
+    if let Some(answer) = registry::dispatch(c, method, b) {
+        return answer;
+    }
     match method {
         "experiments/create" => {
             let tags: Vec<ExperimentTag> = field(b, "tags")?.unwrap_or_default();
@@ -169,7 +180,11 @@ fn dispatch(c: &Client, method: &str, b: &Value) -> Result<Value> {
             )?;
             Ok(page_json("metrics", page))
         }
-        other => Err(Error::invalid(format!("unknown method '{other}'; known methods: {}", METHODS.join(", ")))),
+        other => Err(Error::invalid(format!(
+            "unknown method '{other}'; known methods: {}, {}",
+            METHODS.join(", "),
+            registry_methods().join(", ")
+        ))),
     }
 }
 

@@ -1,0 +1,24 @@
+//! LoggedModels (MLflow 3): tracking-store entities of an experiment, linked to runs through
+//! `runs/outputs`. The sqlite store and a tracking server over REST implement this trait.
+
+use crate::error::Result;
+use crate::logged_model::{
+    CreateLoggedModel, LoggedModel, LoggedModelParameter, LoggedModelStatus, LoggedModelTag, ModelOutput,
+};
+
+pub trait LoggedModelStore: Send + Sync {
+    /// Creates a PENDING model with artifact location
+    /// `<experiment artifact location>/models/<model_id>/artifacts` in an active experiment.
+    fn create_logged_model(&self, req: &CreateLoggedModel) -> Result<LoggedModel>;
+    /// A deleted model is NOT_FOUND unless `allow_deleted`.
+    fn get_logged_model(&self, model_id: &str, allow_deleted: bool) -> Result<LoggedModel>;
+    /// Sets the final status (READY, or UPLOAD_FAILED when the files did not arrive).
+    fn finalize_logged_model(&self, model_id: &str, status: LoggedModelStatus) -> Result<LoggedModel>;
+    /// Soft delete (lifecycle stage `deleted`).
+    fn delete_logged_model(&self, model_id: &str) -> Result<()>;
+    fn set_logged_model_tags(&self, model_id: &str, tags: &[LoggedModelTag]) -> Result<()>;
+    fn delete_logged_model_tag(&self, model_id: &str, key: &str) -> Result<()>;
+    fn log_logged_model_params(&self, model_id: &str, params: &[LoggedModelParameter]) -> Result<()>;
+    /// Links models to the run that produced them (an active run).
+    fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()>;
+}
