@@ -3,6 +3,7 @@
 //! search and paging, `models:/` sources, LoggedModels and run outputs. The differential tests
 //! at the end run MLflow's own SQLAlchemy stores (the venv's Python) on the same files.
 
+mod common;
 mod registry_support;
 
 use std::sync::Arc;

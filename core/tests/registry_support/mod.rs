@@ -87,18 +87,9 @@ fn root_of(dir: &Path) -> String {
     format!("{}/mlruns", dir.display())
 }
 
-/// The venv's Python with MLflow 3.17.2; `None` (test skipped, said so) when it is missing,
-/// except on CI (`CI` set), where a missing venv is a failure.
+/// The venv's Python with MLflow 3.17.2 (see `common::venv_python`).
 pub fn venv_python() -> Option<PathBuf> {
-    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-    if py.exists() {
-        return Some(py);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{} is missing: run scripts/setup-venv.sh first", py.display());
-    }
-    println!("SKIPPED: {} is missing (run scripts/setup-venv.sh); MLflow differential not run", py.display());
-    None
+    crate::common::venv_python("the MLflow differential is not run")
 }
 
 fn script() -> PathBuf {
