@@ -4,7 +4,8 @@
 #       libmlflow.a, runs every Rd example and the testthat suite (API, bad input, closed
 #       clients, interop with MLflow 3.17.2 from .venv); any ERROR or WARNING fails
 #   examples/r/train.R                      the training loop, then MLflow 3.17.2 (Python) checks
-#       what it logged (runs, metrics, and the artifacts it downloads)
+#       what it logged (runs, metrics, and the artifacts it downloads) and loads the model it
+#       registered by alias, predicting what the best run predicted
 # R and its packages come from Debian (scripts/apt-packages.txt); the venv from setup-venv.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,8 +76,22 @@ for r in children:
         assert f.readline().strip() == '"car","mpg","predicted"' and len(f.readlines()) == 32, csv
     weights = mlflow.artifacts.load_text(f"runs:/{r.info.run_id}/model/weights.txt")
     assert weights.splitlines()[0].startswith("intercept = "), weights
+# The registered model: MLflow loads it by alias and predicts, for the input example saved with it,
+# what the best run predicted for those cars (its predictions.csv).
+import csv
+import pandas as pd
+version = client.get_model_version_by_alias("r-mtcars-mpg", "champion")
+best_run = client.get_run(version.run_id)
+model = mlflow.pyfunc.load_model("models:/r-mtcars-mpg@champion")
+example = pd.read_json(os.path.join(mlflow.artifacts.download_artifacts(version.source), "input_example.json"),
+                       orient="split")
+predicted = [float(v) for v in model.predict(example)]
+with open(mlflow.artifacts.download_artifacts(run_id=best_run.info.run_id,
+                                              artifact_path="predictions/predictions.csv")) as f:
+    expected = [float(row["predicted"]) for row in csv.DictReader(f)][:5]
+assert len(predicted) == 5 and all(abs(a - b) < 1e-9 for a, b in zip(predicted, expected)), (predicted, expected)
 print(f"python (mlflow 3.17.2) read the example: 1 sweep run, {len(children)} nested runs, 50 rmse points "
-      "and 2 artifacts each")
+      f"and 2 artifacts each; models:/r-mtcars-mpg@champion (version {version.version}) predicts as the best run")
 PY
 
 echo "R CMD check: $status_line"

@@ -1,8 +1,8 @@
 # Clients: one per tracking URI. A client is an environment (so closing it is seen by every
 # copy) holding the libmlflow handle and the run handles opened through it.
 
-new_client <- function(tracking_uri, spool_dir = NULL, offline = NA) {
-  ptr <- .Call(C_client_open, tracking_uri, source_name(), 30, spool_dir, offline)
+new_client <- function(tracking_uri, spool_dir = NULL, offline = NA, registry_uri = NULL) {
+  ptr <- .Call(C_client_open, tracking_uri, source_name(), 30, spool_dir, offline, registry_uri)
   client <- new.env(parent = emptyenv())
   client$ptr <- ptr
   client$tracking_uri <- tracking_uri
@@ -18,11 +18,12 @@ source_name <- function() {
   if (length(file)) normalizePath(file[[1]], mustWork = FALSE) else "<console>"
 }
 
-mlflow_client <- function(tracking_uri = NULL, spool_dir = NULL, offline = NULL) {
+mlflow_client <- function(tracking_uri = NULL, spool_dir = NULL, offline = NULL, registry_uri = NULL) {
   uri <- check_string(tracking_uri, "tracking_uri", null_ok = TRUE) %||% mlflow_get_tracking_uri()
   spool_dir <- check_string(spool_dir, "spool_dir", null_ok = TRUE)
   offline <- if (is.null(offline)) NA else check_flag(offline, "offline")
-  new_client(uri, spool_dir, offline)
+  registry_uri <- check_string(registry_uri, "registry_uri", null_ok = TRUE)
+  new_client(uri, spool_dir, offline, registry_uri)
 }
 
 mlflow_client_close <- function(client = NULL, timeout = 30) {

@@ -10,12 +10,6 @@
 
 #include "glue.h"
 
-struct progress_state {
-  SEXP fn;       /* R function(done, total) returning NULL or a condition; R_NilValue: none */
-  SEXP failure;  /* protected list: [0] the first failure (NULL: none), [1] the message for a jump */
-  int failed;
-};
-
 struct progress_report {
   struct progress_state *state;
   uint64_t done, total;
@@ -49,7 +43,7 @@ static void progress_trampoline(void *user_data, uint64_t done, uint64_t total) 
 
 /* Sets up `state` for the R value `progress` (NULL or a function, checked by the R side); the
  * caller protects the returned list for as long as the libmlflow call runs. */
-static SEXP progress_init(struct progress_state *state, SEXP progress) {
+SEXP mlf_progress_init(struct progress_state *state, SEXP progress) {
   if (!Rf_isNull(progress) && !Rf_isFunction(progress)) mlf_raise_invalid("`progress` must be a function or NULL");
   state->fn = progress;
   state->failed = 0;
@@ -61,13 +55,13 @@ static SEXP progress_init(struct progress_state *state, SEXP progress) {
   return state->failure;
 }
 
-static mlflow_progress_callback progress_callback(const struct progress_state *state) {
+mlflow_progress_callback mlf_progress_callback(const struct progress_state *state) {
   return Rf_isNull(state->fn) ? NULL : progress_trampoline;
 }
 
 /* After the libmlflow call returned: signals the progress function's failure, if any, as the
  * R error of the call (its condition as it was raised). */
-static void progress_raise_if_failed(const struct progress_state *state) {
+void mlf_progress_raise_if_failed(const struct progress_state *state) {
   if (!state->failed) return;
   SEXP failure = VECTOR_ELT(state->failure, 0);
   if (TYPEOF(failure) == STRSXP) Rf_error("libmlflow: %s", CHAR(STRING_ELT(failure, 0)));
@@ -84,12 +78,12 @@ SEXP C_log_artifact(SEXP client_ptr, SEXP run_id, SEXP local_path, SEXP artifact
   const char *c_artifact = mlf_opt_utf8(artifact_path, "artifact_path");
   int dir = Rf_asLogical(is_dir);
   struct progress_state state;
-  PROTECT(progress_init(&state, progress));
-  mlflow_progress_callback cb = progress_callback(&state);
+  PROTECT(mlf_progress_init(&state, progress));
+  mlflow_progress_callback cb = mlf_progress_callback(&state);
   mlflow_status st = dir == TRUE ? mlflow_client_log_artifacts(client, c_run, c_local, c_artifact, cb, &state)
                                  : mlflow_client_log_artifact(client, c_run, c_local, c_artifact, cb, &state);
   if (st != MLFLOW_OK) mlf_raise_status(st);
-  progress_raise_if_failed(&state);
+  mlf_progress_raise_if_failed(&state);
   UNPROTECT(1);
   return R_NilValue;
 }
@@ -129,15 +123,15 @@ SEXP C_download_artifacts(SEXP client_ptr, SEXP run_id, SEXP artifact_path, SEXP
   const char *c_uri = mlf_opt_utf8(artifact_uri, "artifact_uri");
   const char *c_dst = mlf_opt_utf8(dst_path, "dst_path");
   struct progress_state state;
-  PROTECT(progress_init(&state, progress));
+  PROTECT(mlf_progress_init(&state, progress));
   SEXP token = PROTECT(R_MakeUnwindCont());
   char *out_path = NULL;
   size_t len = 0;
-  mlflow_status st = mlflow_client_download_artifacts(client, c_run, c_path, c_uri, c_dst, progress_callback(&state),
+  mlflow_status st = mlflow_client_download_artifacts(client, c_run, c_path, c_uri, c_dst, mlf_progress_callback(&state),
                                                       &state, &out_path, &len);
   if (st != MLFLOW_OK) mlf_raise_status(st);
   SEXP out = PROTECT(mlf_take_string(out_path, len, token));
-  progress_raise_if_failed(&state);
+  mlf_progress_raise_if_failed(&state);
   UNPROTECT(3);
   return out;
 }

@@ -21,12 +21,14 @@ static uint64_t timeout_ms(SEXP x) {
 }
 
 /* `spool_dir` NULL and `offline` NA keep libmlflow's defaults (LIBMLFLOW_SPOOL_DIR,
- * LIBMLFLOW_OFFLINE); both matter only for tracking servers. */
-SEXP C_client_open(SEXP uri, SEXP source_name, SEXP close_timeout, SEXP spool_dir, SEXP offline) {
+ * LIBMLFLOW_OFFLINE); both matter only for tracking servers. `registry_uri` NULL: the default
+ * (MLFLOW_REGISTRY_URI, else the tracking URI). */
+SEXP C_client_open(SEXP uri, SEXP source_name, SEXP close_timeout, SEXP spool_dir, SEXP offline, SEXP registry_uri) {
   /* Everything that allocates in R comes first, while nothing of libmlflow is live. */
   const char *c_uri = mlf_opt_utf8(uri, "tracking_uri");
   const char *c_source = mlf_opt_utf8(source_name, "source_name");
   const char *c_spool_dir = mlf_opt_utf8(spool_dir, "spool_dir");
+  const char *c_registry_uri = mlf_opt_utf8(registry_uri, "registry_uri");
   int c_offline = Rf_asLogical(offline);
   uint64_t c_close_ms = timeout_ms(close_timeout);
   SEXP ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("mlflow_client"), R_NilValue));
@@ -38,6 +40,7 @@ SEXP C_client_open(SEXP uri, SEXP source_name, SEXP close_timeout, SEXP spool_di
   if (st == MLFLOW_OK && c_source != NULL) st = mlflow_options_set_source_name(options, c_source);
   if (st == MLFLOW_OK) st = mlflow_options_set_close_timeout_ms(options, c_close_ms);
   if (st == MLFLOW_OK && c_spool_dir != NULL) st = mlflow_options_set_spool_dir(options, c_spool_dir);
+  if (st == MLFLOW_OK && c_registry_uri != NULL) st = mlflow_options_set_registry_uri(options, c_registry_uri);
   if (st == MLFLOW_OK && c_offline != NA_LOGICAL) st = mlflow_options_set_offline(options, c_offline != 0);
   mlflow_client *client = NULL;
   if (st == MLFLOW_OK) st = mlflow_client_open(options, &client);

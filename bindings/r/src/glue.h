@@ -43,4 +43,23 @@ int64_t mlf_int64(double x, const char *what);
  * allocates between the call and this one. */
 SEXP mlf_take_string(char *s, size_t len, SEXP token);
 
+/* Progress callbacks of transfers (artifacts.c): an R function(done, total), wrapped on the R
+ * side to return NULL or the condition it signalled, called through a trampoline that runs it in
+ * R_ToplevelExec so that no R error unwinds through libmlflow. */
+struct progress_state {
+  SEXP fn;       /* R function(done, total) returning NULL or a condition; R_NilValue: none */
+  SEXP failure;  /* protected list: [0] the first failure (NULL: none), [1] the message for a jump */
+  int failed;
+};
+
+/* Sets up `state` for `progress` (NULL or a function); the caller protects the returned list for
+ * as long as the libmlflow call runs. */
+SEXP mlf_progress_init(struct progress_state *state, SEXP progress);
+
+/* The trampoline to pass to libmlflow, or NULL without a progress function. */
+mlflow_progress_callback mlf_progress_callback(const struct progress_state *state);
+
+/* After the libmlflow call returned: raises the progress function's failure, if any. */
+void mlf_progress_raise_if_failed(const struct progress_state *state);
+
 #endif

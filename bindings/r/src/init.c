@@ -3,7 +3,7 @@
 
 #include "glue.h"
 
-SEXP C_client_open(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_client_open(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_client_flush(SEXP, SEXP);
 SEXP C_client_close(SEXP, SEXP);
 SEXP C_client_free(SEXP);
@@ -30,11 +30,19 @@ SEXP C_log_artifact(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_log_text(SEXP, SEXP, SEXP, SEXP);
 SEXP C_list_artifacts(SEXP, SEXP, SEXP);
 SEXP C_download_artifacts(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_log_model(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_register_model(SEXP, SEXP, SEXP);
+SEXP C_set_registered_model_alias(SEXP, SEXP, SEXP, SEXP);
+SEXP C_delete_registered_model_alias(SEXP, SEXP, SEXP);
+SEXP C_transition_model_version_stage(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_get_model_version_download_uri(SEXP, SEXP, SEXP);
+SEXP C_model_load(SEXP);
+SEXP C_model_save(SEXP, SEXP);
 
 #define ENTRY(name, n) {#name, (DL_FUNC)&name, n}
 
 static const R_CallMethodDef call_methods[] = {
-    ENTRY(C_client_open, 5),     ENTRY(C_client_flush, 2),    ENTRY(C_client_close, 2),
+    ENTRY(C_client_open, 6),     ENTRY(C_client_flush, 2),    ENTRY(C_client_close, 2),
     ENTRY(C_client_free, 1),     ENTRY(C_client_is_open, 1),  ENTRY(C_create_experiment, 3),
     ENTRY(C_get_experiment_id, 2), ENTRY(C_set_experiment, 2), ENTRY(C_client_call, 3),
     ENTRY(C_library_version, 0), ENTRY(C_run_start, 4),       ENTRY(C_run_resume, 2),
@@ -42,7 +50,11 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_run_log_metric, 5),  ENTRY(C_run_log_param, 3),   ENTRY(C_run_set_tag, 3),
     ENTRY(C_run_log_batch, 9),   ENTRY(C_run_end, 2),         ENTRY(C_sync_spool, 3),
     ENTRY(C_client_server_run_id, 2), ENTRY(C_client_undelivered, 1), ENTRY(C_log_artifact, 6), ENTRY(C_log_text, 4),
-    ENTRY(C_list_artifacts, 3), ENTRY(C_download_artifacts, 6), {NULL, NULL, 0}};
+    ENTRY(C_list_artifacts, 3), ENTRY(C_download_artifacts, 6),
+    ENTRY(C_log_model, 5),       ENTRY(C_register_model, 3),  ENTRY(C_set_registered_model_alias, 4),
+    ENTRY(C_delete_registered_model_alias, 3), ENTRY(C_transition_model_version_stage, 5),
+    ENTRY(C_get_model_version_download_uri, 3), ENTRY(C_model_load, 1), ENTRY(C_model_save, 2),
+    {NULL, NULL, 0}};
 
 void R_init_libmlflow(DllInfo *dll) {
   R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
