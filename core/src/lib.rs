@@ -13,6 +13,7 @@ pub mod log_model;
 pub mod logged_model;
 pub mod models;
 pub mod names;
+pub mod projects;
 pub mod registry;
 mod remote;
 pub mod search;
