@@ -16,12 +16,12 @@ pub trait ToJava {
     fn to_java<'l>(&self, env: &mut Env<'l>, class: &JClass) -> Result<JObject<'l>, Failure>;
 }
 
-fn jstr<'l>(env: &mut Env<'l>, s: &str) -> Result<JString<'l>, Failure> {
+pub(crate) fn jstr<'l>(env: &mut Env<'l>, s: &str) -> Result<JString<'l>, Failure> {
     Ok(env.new_string(s)?)
 }
 
 /// A Java string, or null for `None`.
-fn opt_jstr<'l>(env: &mut Env<'l>, s: Option<&str>) -> Result<JObject<'l>, Failure> {
+pub(crate) fn opt_jstr<'l>(env: &mut Env<'l>, s: Option<&str>) -> Result<JObject<'l>, Failure> {
     match s {
         Some(s) => Ok(env.new_string(s)?.into()),
         None => Ok(JObject::null()),
@@ -59,7 +59,7 @@ pub fn page<'l, T: ToJava>(env: &mut Env<'l>, page: &Page<T>) -> Result<JObject<
     )?)
 }
 
-fn key_value<'l>(env: &mut Env<'l>, class: &JClass, key: &str, value: &str) -> Result<JObject<'l>, Failure> {
+pub(crate) fn key_value<'l>(env: &mut Env<'l>, class: &JClass, key: &str, value: &str) -> Result<JObject<'l>, Failure> {
     let key = jstr(env, key)?;
     let value = jstr(env, value)?;
     Ok(env.new_object(

@@ -14,7 +14,10 @@ mod client;
 mod entities;
 mod failure;
 mod handles;
+mod models;
 mod progress;
+mod registry;
+mod registry_entities;
 mod run;
 mod spool;
 

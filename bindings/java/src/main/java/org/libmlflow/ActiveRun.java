@@ -2,6 +2,7 @@ package org.libmlflow;
 
 import static org.libmlflow.Arguments.notNull;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -181,6 +182,34 @@ public final class ActiveRun implements AutoCloseable {
     long s = handle.enter();
     try {
       client.logText(runId, text, artifactFile);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /**
+   * Logs a model directory as a LoggedModel of this run (see {@link MlflowClient#logModel(String,
+   * File, LogModelOptions)}); {@code options} may be null.
+   */
+  public ModelInfo logModel(Path modelDir, LogModelOptions options) {
+    Arguments.notNull(modelDir, "modelDir");
+    long s = handle.enter();
+    try {
+      return client.logModel(runId, modelDir.toFile(), options);
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /**
+   * Builds the model {@code spec} describes and logs it as a LoggedModel of this run (as {@code
+   * mlflow.<flavor>.log_model}); {@code options} may be null.
+   */
+  public ModelInfo logModel(ModelSpec spec, LogModelOptions options) {
+    Arguments.notNull(spec, "spec");
+    long s = handle.enter();
+    try {
+      return client.logModel(runId, spec, options);
     } finally {
       handle.exit(s);
     }

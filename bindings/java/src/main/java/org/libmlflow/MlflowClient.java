@@ -677,6 +677,369 @@ public final class MlflowClient implements AutoCloseable {
     }
   }
 
+  // ---- model registry ------------------------------------------------------------------
+  // Names of the official client where it has the call (getRegisteredModel, getLatestVersions,
+  // getModelVersion, getModelVersionDownloadUri, downloadModelVersion, downloadLatestModelVersion,
+  // searchModelVersions), else camelCase of MLflow's Python MlflowClient. Versions are strings,
+  // as in the official client ("3"). Names with '/' or ':', unknown stages, reserved or malformed
+  // aliases are refused (INVALID_ARGUMENT) before anything is written.
+
+  /** A native call holding the handle's lock, so the client cannot be freed during it. */
+  private interface NativeCall<T> {
+    T apply(long address);
+  }
+
+  private <T> T call(NativeCall<T> f) {
+    long s = handle.enter();
+    try {
+      return f.apply(handle.address());
+    } finally {
+      handle.exit(s);
+    }
+  }
+
+  /** Creates a registered model; ALREADY_EXISTS if the name is taken. */
+  public RegisteredModel createRegisteredModel(String name) {
+    return createRegisteredModel(name, null, null);
+  }
+
+  /** Creates a registered model with tags and a description (both may be null). */
+  public RegisteredModel createRegisteredModel(String name, Map<String, String> tags, String description) {
+    notNull(name, "name");
+    String[][] t = Arguments.pairs(tags, "tags");
+    return call(a -> NativeBridge.createRegisteredModel(a, name, t[0], t[1], description));
+  }
+
+  public RegisteredModel getRegisteredModel(String name) {
+    notNull(name, "name");
+    return call(a -> NativeBridge.getRegisteredModel(a, name));
+  }
+
+  /** Renames a registered model (its versions and aliases follow). */
+  public RegisteredModel renameRegisteredModel(String name, String newName) {
+    notNull(name, "name");
+    notNull(newName, "newName");
+    return call(a -> NativeBridge.renameRegisteredModel(a, name, newName));
+  }
+
+  /** Sets the description (null clears it). */
+  public RegisteredModel updateRegisteredModel(String name, String description) {
+    notNull(name, "name");
+    return call(a -> NativeBridge.updateRegisteredModel(a, name, description));
+  }
+
+  /** Deletes a registered model with all its versions, tags and aliases. */
+  public void deleteRegisteredModel(String name) {
+    notNull(name, "name");
+    call(a -> {
+      NativeBridge.deleteRegisteredModel(a, name);
+      return null;
+    });
+  }
+
+  /** Registered models, up to 100 (MLflow's default page). */
+  public RegisteredModelsPage searchRegisteredModels() {
+    return searchRegisteredModels(null, 100, null, null);
+  }
+
+  /** Registered models matching a filter such as {@code name LIKE 'fraud%'}, up to 100. */
+  public RegisteredModelsPage searchRegisteredModels(String filter) {
+    return searchRegisteredModels(filter, 100, null, null);
+  }
+
+  public RegisteredModelsPage searchRegisteredModels(String filter, int maxResults, List<String> orderBy) {
+    return searchRegisteredModels(filter, maxResults, orderBy, null);
+  }
+
+  /** One page of registered models; {@code filter}, {@code orderBy}, {@code pageToken} may be null. */
+  public RegisteredModelsPage searchRegisteredModels(
+      String filter, int maxResults, List<String> orderBy, String pageToken) {
+    List<String> order = Arguments.copy(orderBy);
+    String[] orderArray = Arguments.strings(order, "orderBy");
+    PageData data = call(a -> NativeBridge.searchRegisteredModels(a, filter, maxResults, orderArray, pageToken));
+    return new RegisteredModelsPage(data, this, filter, maxResults, order);
+  }
+
+  public void setRegisteredModelTag(String name, String key, String value) {
+    notNull(name, "name");
+    notNull(key, "key");
+    notNull(value, "value");
+    call(a -> {
+      NativeBridge.setRegisteredModelTag(a, name, key, value);
+      return null;
+    });
+  }
+
+  public void deleteRegisteredModelTag(String name, String key) {
+    notNull(name, "name");
+    notNull(key, "key");
+    call(a -> {
+      NativeBridge.deleteRegisteredModelTag(a, name, key);
+      return null;
+    });
+  }
+
+  /** The newest version in each stage (as the official client). */
+  public List<ModelVersion> getLatestVersions(String name) {
+    return getLatestVersions(name, Collections.emptyList());
+  }
+
+  /** The newest version in each of {@code stages} (any case of None/Staging/Production/Archived). */
+  public List<ModelVersion> getLatestVersions(String name, Iterable<String> stages) {
+    notNull(name, "name");
+    String[] s = Arguments.list(notNull(stages, "stages"), "stages").toArray(new String[0]);
+    return Collections.unmodifiableList(Arrays.asList(call(a -> NativeBridge.getLatestVersions(a, name, s))));
+  }
+
+  /** A new version of {@code name} from {@code source} (an artifact URI); {@code runId} may be null. */
+  public ModelVersion createModelVersion(String name, String source, String runId) {
+    return createModelVersion(name, source, runId, null, null, null, null);
+  }
+
+  /**
+   * A new version with tags, run link, description and the LoggedModel id it comes from (each may
+   * be null), as Python's {@code create_model_version}.
+   */
+  public ModelVersion createModelVersion(
+      String name,
+      String source,
+      String runId,
+      Map<String, String> tags,
+      String runLink,
+      String description,
+      String modelId) {
+    notNull(name, "name");
+    notNull(source, "source");
+    String[][] t = Arguments.pairs(tags, "tags");
+    return call(
+        a -> NativeBridge.createModelVersion(a, name, source, runId, t[0], t[1], runLink, description, modelId));
+  }
+
+  public ModelVersion getModelVersion(String name, String version) {
+    notNull(name, "name");
+    notNull(version, "version");
+    return call(a -> NativeBridge.getModelVersion(a, name, version));
+  }
+
+  /** Sets a version's description (null clears it). */
+  public ModelVersion updateModelVersion(String name, String version, String description) {
+    notNull(name, "name");
+    notNull(version, "version");
+    return call(a -> NativeBridge.updateModelVersion(a, name, version, description));
+  }
+
+  /** Deletes a version (its number is never reused; aliases pointing at it go). */
+  public void deleteModelVersion(String name, String version) {
+    notNull(name, "name");
+    notNull(version, "version");
+    call(a -> {
+      NativeBridge.deleteModelVersion(a, name, version);
+      return null;
+    });
+  }
+
+  /** Moves a version to a stage (None, Staging, Production, Archived in any case). */
+  public ModelVersion transitionModelVersionStage(String name, String version, String stage) {
+    return transitionModelVersionStage(name, version, stage, false);
+  }
+
+  /**
+   * Moves a version to a stage; {@code archiveExistingVersions} (Staging and Production only)
+   * moves the other versions in that stage to Archived.
+   */
+  public ModelVersion transitionModelVersionStage(
+      String name, String version, String stage, boolean archiveExistingVersions) {
+    notNull(name, "name");
+    notNull(version, "version");
+    notNull(stage, "stage");
+    return call(a -> NativeBridge.transitionModelVersionStage(a, name, version, stage, archiveExistingVersions));
+  }
+
+  /** Up to 1000 model versions (as the official client). */
+  public ModelVersionsPage searchModelVersions() {
+    return searchModelVersions("", 1000, null, null);
+  }
+
+  /** Up to 1000 model versions matching a filter such as {@code name = 'fraud'}. */
+  public ModelVersionsPage searchModelVersions(String filter) {
+    return searchModelVersions(filter, 1000, null, null);
+  }
+
+  public ModelVersionsPage searchModelVersions(String filter, int maxResults, List<String> orderBy) {
+    return searchModelVersions(filter, maxResults, orderBy, null);
+  }
+
+  /** One page of model versions; {@code filter}, {@code orderBy}, {@code pageToken} may be null. */
+  public ModelVersionsPage searchModelVersions(
+      String filter, int maxResults, List<String> orderBy, String pageToken) {
+    List<String> order = Arguments.copy(orderBy);
+    String[] orderArray = Arguments.strings(order, "orderBy");
+    PageData data = call(a -> NativeBridge.searchModelVersions(a, filter, maxResults, orderArray, pageToken));
+    return new ModelVersionsPage(data, this, filter, maxResults, order);
+  }
+
+  /** Where a version's files are (its storage location). */
+  public String getModelVersionDownloadUri(String name, String version) {
+    notNull(name, "name");
+    notNull(version, "version");
+    return call(a -> NativeBridge.getModelVersionDownloadUri(a, name, version));
+  }
+
+  /**
+   * Downloads a version's files ({@code models:/<name>/<version>}) into a new temporary directory
+   * and returns the model directory (yours to delete), as the official client.
+   */
+  public File downloadModelVersion(String name, String version) {
+    return downloadModelVersion(name, version, null);
+  }
+
+  /** {@link #downloadModelVersion(String, String)} into {@code dstDir} (null: a new temporary one). */
+  public File downloadModelVersion(String name, String version, File dstDir) {
+    ModelVersion v = getModelVersion(name, version); // a clear NOT_FOUND, and the name is checked
+    return download(null, null, "models:/" + v.getName() + "/" + v.getVersion(), dstDir, null);
+  }
+
+  /** Downloads the newest version in {@code stage}, as the official client. */
+  public File downloadLatestModelVersion(String name, String stage) {
+    notNull(stage, "stage");
+    List<ModelVersion> versions = getLatestVersions(name, Collections.singletonList(stage));
+    if (versions.isEmpty()) {
+      throw new MlflowClientException(
+          "RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "No model version of '" + name + "' in stage " + stage);
+    }
+    return downloadModelVersion(name, versions.get(0).getVersion());
+  }
+
+  public void setModelVersionTag(String name, String version, String key, String value) {
+    notNull(name, "name");
+    notNull(version, "version");
+    notNull(key, "key");
+    notNull(value, "value");
+    call(a -> {
+      NativeBridge.setModelVersionTag(a, name, version, key, value);
+      return null;
+    });
+  }
+
+  public void deleteModelVersionTag(String name, String version, String key) {
+    notNull(name, "name");
+    notNull(version, "version");
+    notNull(key, "key");
+    call(a -> {
+      NativeBridge.deleteModelVersionTag(a, name, version, key);
+      return null;
+    });
+  }
+
+  /**
+   * Points {@code alias} at {@code version} (moving it if set). {@code latest} and {@code v<digits>}
+   * are reserved (INVALID_ARGUMENT); a deleted or unknown version is NOT_FOUND.
+   */
+  public void setRegisteredModelAlias(String name, String alias, String version) {
+    notNull(name, "name");
+    notNull(alias, "alias");
+    notNull(version, "version");
+    call(a -> {
+      NativeBridge.setRegisteredModelAlias(a, name, alias, version);
+      return null;
+    });
+  }
+
+  public void deleteRegisteredModelAlias(String name, String alias) {
+    notNull(name, "name");
+    notNull(alias, "alias");
+    call(a -> {
+      NativeBridge.deleteRegisteredModelAlias(a, name, alias);
+      return null;
+    });
+  }
+
+  public ModelVersion getModelVersionByAlias(String name, String alias) {
+    notNull(name, "name");
+    notNull(alias, "alias");
+    return call(a -> NativeBridge.getModelVersionByAlias(a, name, alias));
+  }
+
+  // ---- models --------------------------------------------------------------------------
+
+  /**
+   * Builds a complete MLflow model directory at {@code destDir} (absent or empty) from framework
+   * files and a flavor, as the flavor's {@code save_model} in MLflow 3.17.2 writes it ({@code
+   * MLmodel}, {@code requirements.txt}, {@code python_env.yaml}, {@code conda.yaml}, input example).
+   * Everything is checked first; a failure leaves nothing at {@code destDir}. Returns the MLmodel
+   * text.
+   */
+  public static String saveModel(ModelSpec spec, File destDir) {
+    notNull(spec, "spec");
+    notNull(destDir, "destDir");
+    NativeLoader.load();
+    return NativeBridge.saveModel(
+        spec.toJson(), new File("").getAbsolutePath(), destDir.getAbsolutePath());
+  }
+
+  /**
+   * Logs a model directory (a complete MLflow model, e.g. from {@link #saveModel}) as MLflow 3's
+   * LoggedModel of run {@code runId} (null: of an experiment, see {@link
+   * LogModelOptions.Builder#experimentId}): created, linked to the run, files uploaded to the
+   * model's own artifact location, finalized READY, and registered as a new version when {@code
+   * registeredModelName} is set. A directory MLflow could not load (no MLmodel, a flavor's file
+   * missing) is INVALID_ARGUMENT before anything is created; if registering fails, a registered
+   * model this call created is removed again.
+   */
+  public ModelInfo logModel(String runId, File modelDir, LogModelOptions options) {
+    return logModel(runId, modelDir, options, null);
+  }
+
+  /** {@link #logModel(String, File, LogModelOptions)} reporting upload progress. */
+  public ModelInfo logModel(String runId, File modelDir, LogModelOptions options, ProgressListener listener) {
+    notNull(modelDir, "modelDir");
+    String opts = options == null ? null : options.toJson();
+    return call(a -> NativeBridge.logModel(a, runId, modelDir.getAbsolutePath(), opts, listener));
+  }
+
+  /**
+   * Builds the model {@code spec} describes in a temporary directory and logs it (as a flavor's
+   * {@code mlflow.<flavor>.log_model} does); the temporary directory is removed afterwards.
+   */
+  public ModelInfo logModel(String runId, ModelSpec spec, LogModelOptions options) {
+    notNull(spec, "spec");
+    File parent = newDownloadDir();
+    try {
+      File dir = new File(parent, "model");
+      saveModel(spec, dir);
+      return logModel(runId, dir, options, null);
+    } finally {
+      deleteTree(parent);
+    }
+  }
+
+  /**
+   * {@code mlflow.register_model}: registers {@code modelUri} ({@code models:/<model id>}, {@code
+   * runs:/<run id>/<path>} or an artifact URI) under {@code name} (created if missing) as a new
+   * version.
+   */
+  public ModelVersion registerModel(String modelUri, String name) {
+    return registerModel(modelUri, name, null);
+  }
+
+  /** {@link #registerModel(String, String)} with tags on the new version (may be null). */
+  public ModelVersion registerModel(String modelUri, String name, Map<String, String> tags) {
+    notNull(modelUri, "modelUri");
+    notNull(name, "name");
+    String[][] t = Arguments.pairs(tags, "tags");
+    return call(a -> NativeBridge.registerModel(a, modelUri, name, t[0], t[1]));
+  }
+
+  private static void deleteTree(File f) {
+    File[] children = f.listFiles();
+    if (children != null) {
+      for (File c : children) {
+        deleteTree(c);
+      }
+    }
+    f.delete();
+  }
+
   // ---- spool (tracking servers) --------------------------------------------------------
 
   /**

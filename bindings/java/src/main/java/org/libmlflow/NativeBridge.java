@@ -138,6 +138,74 @@ final class NativeBridge {
       String dstPath,
       ProgressListener listener);
 
+  // ---- model registry (versions as strings, parsed natively as MLflow does) ----
+  static native RegisteredModel createRegisteredModel(
+      long client, String name, String[] tagKeys, String[] tagValues, String description);
+
+  static native RegisteredModel getRegisteredModel(long client, String name);
+
+  static native RegisteredModel renameRegisteredModel(long client, String name, String newName);
+
+  static native RegisteredModel updateRegisteredModel(long client, String name, String description);
+
+  static native void deleteRegisteredModel(long client, String name);
+
+  static native PageData searchRegisteredModels(
+      long client, String filter, long maxResults, String[] orderBy, String pageToken);
+
+  static native void setRegisteredModelTag(long client, String name, String key, String value);
+
+  static native void deleteRegisteredModelTag(long client, String name, String key);
+
+  static native ModelVersion[] getLatestVersions(long client, String name, String[] stages);
+
+  static native ModelVersion createModelVersion(
+      long client,
+      String name,
+      String source,
+      String runId,
+      String[] tagKeys,
+      String[] tagValues,
+      String runLink,
+      String description,
+      String modelId);
+
+  static native ModelVersion getModelVersion(long client, String name, String version);
+
+  static native ModelVersion updateModelVersion(
+      long client, String name, String version, String description);
+
+  static native void deleteModelVersion(long client, String name, String version);
+
+  static native ModelVersion transitionModelVersionStage(
+      long client, String name, String version, String stage, boolean archiveExistingVersions);
+
+  static native PageData searchModelVersions(
+      long client, String filter, long maxResults, String[] orderBy, String pageToken);
+
+  static native String getModelVersionDownloadUri(long client, String name, String version);
+
+  static native void setModelVersionTag(
+      long client, String name, String version, String key, String value);
+
+  static native void deleteModelVersionTag(long client, String name, String version, String key);
+
+  static native void setRegisteredModelAlias(long client, String name, String alias, String version);
+
+  static native void deleteRegisteredModelAlias(long client, String name, String alias);
+
+  static native ModelVersion getModelVersionByAlias(long client, String name, String alias);
+
+  // ---- models ----
+  /** Returns the MLmodel text of the model built at destDir. */
+  static native String saveModel(String specJson, String baseDir, String destDir);
+
+  static native ModelInfo logModel(
+      long client, String runId, String modelDir, String optionsJson, ProgressListener listener);
+
+  static native ModelVersion registerModel(
+      long client, String modelUri, String name, String[] tagKeys, String[] tagValues);
+
   // ---- run handles ----
   static native long startRun(
       long client,

@@ -390,4 +390,75 @@ class TrackingServerTest {
       ArtifactsTest.assertInteropBothWays(client, url, fresh, temp.dir.resolve("interop"), "None");
     }
   }
+
+  /**
+   * The registry over http: stages, aliases and deletes as MLflow's server keeps them (read back
+   * by MLflow's Python client), and a model logged and registered from Java through the server's
+   * artifact proxy that {@code mlflow.pyfunc.load_model("models:/<name>@champion")} loads from the
+   * server and predicts with as xgboost does. Bad input is refused before it is sent.
+   */
+  @Test
+  void registryAndLogModelOverHttp() throws Exception {
+    try (MlflowClient client = client(url)) {
+      String name = unique("java-http-model");
+      String location = "mlflow-artifacts:/" + unique("java-models");
+      String experimentId = client.createExperiment(unique("java-models"), location, null);
+      String runId = client.createRun(experimentId).getRunId();
+
+      client.createRegisteredModel(name, Map.of("team", "jvm"), "over http");
+      String source = client.getRun(runId).getInfo().getArtifactUri() + "/model";
+      assertEquals("1", client.createModelVersion(name, source, runId).getVersion());
+      assertEquals("2", client.createModelVersion(name, source, runId).getVersion());
+      assertEquals("Production", client.transitionModelVersionStage(name, "1", "production").getCurrentStage());
+      assertEquals("Production", client.transitionModelVersionStage(name, "2", "PRODUCTION", true).getCurrentStage());
+      assertEquals("Archived", client.getModelVersion(name, "1").getCurrentStage());
+      client.setModelVersionTag(name, "2", "validated", "yes");
+      client.deleteModelVersion(name, "1");
+
+      // A model from Java, registered in the same call, through the proxy.
+      Path booster = temp.dir.resolve("booster.json");
+      double[] expected = LogModelTest.xgboostModel(booster);
+      ModelInfo info = client.logModel(runId, ModelSpec.builder("xgboost").file(booster).build(),
+          LogModelOptions.builder().name("booster").registeredModelName(name).build());
+      ModelVersion logged = info.getRegisteredModelVersion().orElseThrow();
+      assertEquals("3", logged.getVersion()); // numbers are never reused
+      assertEquals(info.getModelUri(), logged.getSource());
+      assertTrue(info.getArtifactPath().startsWith(location + "/models/" + info.getModelId()), info.getArtifactPath());
+      client.setRegisteredModelAlias(name, "champion", "3");
+      assertEquals("3", client.getModelVersionByAlias(name, "champion").getVersion());
+      assertEquals(List.of("3"), client.searchModelVersions("name = '" + name + "'").getItems().stream()
+          .filter(v -> v.getSource().startsWith("models:/")).map(ModelVersion::getVersion)
+          .collect(Collectors.toList()));
+      File downloaded = client.downloadModelVersion(name, "3", temp.dir.resolve("dl").toFile());
+      assertEquals(Files.readString(booster), Files.readString(downloaded.toPath().resolve("model.json")));
+
+      List<String> facts = VenvPython.run("registry.py", url, name);
+      assertTrue(facts.contains("tag team jvm"), facts.toString());
+      assertTrue(facts.contains("alias champion 3 3"), facts.toString());
+      assertTrue(facts.contains("version 2 Production READY " + runId + " " + source), facts.toString());
+      assertTrue(facts.contains("version-tag 2 validated yes"), facts.toString());
+      assertFalse(facts.stream().anyMatch(f -> f.startsWith("version 1 ")), facts.toString());
+      List<String> out = LogModelTest.pyfuncPredict(url, "models:/" + name + "@champion");
+      assertEquals("[\"python_function\", \"xgboost\"]", out.get(0));
+      assertArrayEquals(expected, RegistryTest.floats(out.get(1)), 1e-6);
+
+      // Refused before anything is sent: nothing half-registered on the server.
+      MlflowClientException bad = assertThrows(MlflowClientException.class,
+          () -> client.setRegisteredModelAlias(name, "latest", "3"));
+      assertEquals(ErrorKind.INVALID_ARGUMENT, bad.getKind());
+      bad = assertThrows(MlflowClientException.class, () -> client.transitionModelVersionStage(name, "3", "live"));
+      assertEquals(ErrorKind.INVALID_ARGUMENT, bad.getKind());
+      bad = assertThrows(MlflowClientException.class, () -> client.logModel(runId,
+          ModelSpec.builder("xgboost").file(temp.dir.resolve("absent.json")).build(),
+          LogModelOptions.builder().registeredModelName(name + "-half").build()));
+      assertEquals(ErrorKind.INVALID_ARGUMENT, bad.getKind());
+      bad = assertThrows(MlflowClientException.class, () -> client.getRegisteredModel(name + "-half"));
+      assertEquals(ErrorKind.NOT_FOUND, bad.getKind());
+      bad = assertThrows(MlflowClientException.class, () -> client.setRegisteredModelAlias(name, "old", "1"));
+      assertEquals(ErrorKind.NOT_FOUND, bad.getKind());
+      client.deleteRegisteredModel(name);
+      bad = assertThrows(MlflowClientException.class, () -> client.getRegisteredModel(name));
+      assertEquals(ErrorKind.NOT_FOUND, bad.getKind());
+    }
+  }
 }
