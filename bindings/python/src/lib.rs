@@ -15,6 +15,7 @@ mod chunk;
 mod client;
 mod error;
 mod keys;
+mod models;
 mod run;
 mod spool;
 #[cfg(sqlite_linked)]
@@ -24,6 +25,7 @@ mod sqlite_library;
 pub use artifacts::{ArtifactFile, ProgressListener};
 pub use client::{KeyValue, MetricPoint, NativeClient};
 pub use error::{ErrorFields, NativeError};
+pub use models::{read_mlmodel, save_model};
 pub use run::NativeRun;
 pub use spool::{sync_spool, CloseSummary, RunIdPair, SyncOutcome};
 pub use sqlite_library::{

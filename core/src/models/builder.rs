@@ -31,7 +31,7 @@ use crate::models::yaml::YamlValue;
 ///
 /// ```json
 /// {
-///   "flavor": "xgboost",                      // onnx | xgboost | lightgbm | python_function
+///   "flavor": "xgboost",                      // onnx | xgboost | lightgbm | python_function | sklearn
 ///   "files": ["booster.json"],                // framework files: the first is the model; for onnx
 ///                                             //   further files are its external-data files
 ///   "model_path": "dir",                      // or: a directory whose content becomes the model dir

@@ -15,9 +15,24 @@ unreachable server never stalls training; ``sync_spool`` uploads a spool later (
 Artifacts (``log_artifact``, ``log_artifacts``, ``log_text``, ``log_dict``,
 ``MlflowClient.list_artifacts``/``download_artifacts``, :mod:`libmlflow.artifacts`) are stored
 where MLflow stores them; transfers take ``progress=`` and show a bar for large ones.
+
+Models (MLflow 3): ``libmlflow.sklearn``, ``libmlflow.xgboost``, ``libmlflow.lightgbm``,
+``libmlflow.onnx`` and ``libmlflow.pyfunc`` (``log_model``/``save_model``/``load_model``) write
+MLflow 3.17.2's model directories through the core, log them as LoggedModels and register them;
+``register_model`` and the registry calls of ``MlflowClient`` use MLflow's names.
 """
 
 from libmlflow import artifacts, config, entities, exceptions, spool, tracking
+from libmlflow import lightgbm, models, onnx, pyfunc, sklearn, xgboost
+from libmlflow._model_registry import (
+    delete_logged_model_tag,
+    get_logged_model,
+    log_model_params,
+    register_model,
+    search_model_versions,
+    search_registered_models,
+    set_logged_model_tags,
+)
 from libmlflow.entities import Experiment, FileInfo, Metric, Param, Run, RunInfo, RunStatus, RunTag, ViewType
 from libmlflow.exceptions import MlflowException
 from libmlflow.fluent import (
@@ -80,6 +95,7 @@ __all__ = [
     "config",
     "create_experiment",
     "delete_experiment",
+    "delete_logged_model_tag",
     "delete_run",
     "delete_tag",
     "end_run",
@@ -90,28 +106,40 @@ __all__ = [
     "get_experiment",
     "get_artifact_uri",
     "get_experiment_by_name",
+    "get_logged_model",
     "get_parent_run",
     "get_run",
     "get_tracking_uri",
     "last_active_run",
+    "lightgbm",
     "log_artifact",
     "log_artifacts",
     "log_dict",
     "log_metric",
     "log_metrics",
+    "log_model_params",
     "log_param",
     "log_params",
     "log_text",
+    "models",
+    "onnx",
+    "pyfunc",
+    "register_model",
     "search_experiments",
+    "search_model_versions",
+    "search_registered_models",
     "search_runs",
     "set_experiment",
     "set_experiment_tag",
+    "set_logged_model_tags",
     "set_tag",
     "set_tags",
     "set_tracking_uri",
+    "sklearn",
     "spool",
     "start_run",
     "SyncReport",
     "sync_spool",
     "tracking",
+    "xgboost",
 ]

@@ -3,7 +3,9 @@
 URIs: ``runs:/<run_id>/<path>``, local paths and ``file:``, the tracking server's
 ``mlflow-artifacts:/...`` (and its ``http(s)://host/api/2.0/mlflow-artifacts/artifacts/...`` form),
 and the object stores the core is built with (``s3://``, ``gs://``, ``wasbs://``/``abfss://``).
-``models:/`` URIs (the model registry) are not supported. ``tracking_uri`` picks the store that
+and ``models:/`` URIs of the registry (``models:/name/<version>``, ``models:/name/<stage>``,
+``models:/name/latest``, ``models:/name@alias``, ``models:/<model_id>``; ``registry_uri`` is the
+tracking store, libmlflow keeps both in one). ``tracking_uri`` picks the store that
 resolves run ids and ``mlflow-artifacts:`` URIs (None: the one the fluent API uses)."""
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ def download_artifacts(artifact_uri: str | None = None, run_id: str | None = Non
     from libmlflow.tracking.client import _download
 
     _check_one_of(artifact_uri, run_id, artifact_path)
-    if registry_uri is not None:
-        raise MlflowException("registry_uri: libmlflow has no model registry (models:/ URIs are not supported)",
-                              error_code=INVALID_PARAMETER_VALUE)
+    # libmlflow's registry is the tracking store: a registry_uri names that store.
+    if tracking_uri is None and registry_uri is not None:
+        tracking_uri = registry_uri
     run_id = None if run_id is None else _convert.required_str("run_id", run_id)
     artifact_uri = None if artifact_uri is None else _convert.required_str("artifact_uri", artifact_uri)
     artifact_path = _convert.artifact_path("artifact_path", artifact_path)

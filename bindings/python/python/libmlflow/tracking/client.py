@@ -14,6 +14,7 @@ from libmlflow._progress import ProgressCallback
 from libmlflow.entities import Experiment, FileInfo, Metric, Param, Run, RunStatus, RunTag, ViewType
 from libmlflow.exceptions import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, MlflowException
 from libmlflow.spool import CloseReport
+from libmlflow.tracking._registry import RegistryMethods
 
 T = TypeVar("T")
 
@@ -42,7 +43,7 @@ def _status_name(status: Any) -> str:
     raise TypeError(f"status must be a RunStatus name or number, not {type(status).__name__}")
 
 
-class MlflowClient:
+class MlflowClient(RegistryMethods):
     """A client of the tracking store at ``tracking_uri`` (None: the URI the fluent API uses).
 
     For a tracking server (``http(s)://host:port``), libmlflow's spool options: ``spool_dir``,
