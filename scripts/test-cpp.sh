@@ -2,12 +2,16 @@
 # The C and C++ suite of libmlflow:
 #   1. builds libmlflow (cargo, release) and, with CMake + Ninja, the examples and the tests;
 #   2. compiles the C++ header alone under strict warnings (C++17/20, g++ and clang++ if present);
-#   3. runs ctest: GoogleTest tests of the C ABI and the C++ layer, a plain C11 test of the header,
-#      and the C++ layer against a real `mlflow server` on 127.0.0.1 (online, offline + sync, dead
-#      server, artifacts through its proxy; one server for them all, from .venv, with --serve-artifacts,
-#      started and stopped by ctest fixtures); artifact interop with MLflow's Python client;
+#   3. runs ctest: GoogleTest tests of the C ABI and the C++ layer (tracking, artifacts, model
+#      registry, save_model/log_model, bad input), a plain C11 test of the header, and the C++ layer
+#      against a real `mlflow server` on 127.0.0.1 (online, offline + sync, dead server, artifacts
+#      through its proxy, the registry and log_model; one server for them all, from .venv, with
+#      --serve-artifacts, started and stopped by ctest fixtures); artifact interop with MLflow's Python
+#      client; model interop: the C++ model example's ONNX model, loaded by `mlflow.pyfunc.load_model`
+#      through its alias, predicts what the C++ code computed;
 #   4. runs the C, C++ and Rust examples (each logs a training loop to ./mlflow.db of a temp dir and
-#      a summary.txt artifact to ./mlruns);
+#      a summary.txt artifact to ./mlruns) and the C++ model example (an ONNX model logged, registered
+#      and given the alias champion in ./mlflow.db);
 #   5. installs the package to a temporary prefix and builds a small out-of-tree consumer with
 #      find_package(mlflow) (shared and static) and with pkg-config, and runs each;
 #   6. runs the tests and the C++ example under valgrind: no leak, no memory error.
@@ -69,6 +73,11 @@ run_example c "$build/examples/train_c"
 run_example cpp "$build/examples/train_cpp"
 cargo build --release --locked -q -p mlflow-core --example train
 run_example rust "${CARGO_TARGET_DIR:-$root/target}/release/examples/train"
+# The model example: registered in ./mlflow.db, its files under ./mlruns, and the URI to use printed.
+mkdir -p "$work/example-log-model"
+(cd "$work/example-log-model" && "$build/examples/log_model_cpp") | tee "$work/example-log-model/out.txt"
+grep -q "^use it with: models:/libmlflow-linear-regression@champion$" "$work/example-log-model/out.txt"
+ls "$work"/example-log-model/mlruns/*/models/m-*/artifacts/model.onnx >/dev/null
 
 step "install to a temporary prefix; out-of-tree consumer with find_package(mlflow)"
 prefix="$work/prefix"
@@ -121,12 +130,14 @@ valgrind_check() {
     --errors-for-leak-kinds=definite,indirect,possible --suppressions="$root/tests/cpp/valgrind.supp" \
     --error-exitcode=99 "$@"
 }
-# The artifact interop tests spend their time in MLflow's Python (not traced by valgrind); their C++
-# side is the same code the other artifact tests run.
-valgrind_check "$build/tests/cpp/mlflow_cpp_tests" --gtest_brief=1 --gtest_filter='-CppArtifactsInterop.*'
+# The artifact and model interop tests spend their time in MLflow's Python (not traced by valgrind);
+# their C++ side is the same code the other artifact tests and the model example (below) run.
+valgrind_check "$build/tests/cpp/mlflow_cpp_tests" --gtest_brief=1 \
+  --gtest_filter='-CppArtifactsInterop.*:CppModelInterop.*'
 valgrind_check "$build/tests/cpp/mlflow_c_header_test"
-mkdir -p "$work/valgrind-example"
+mkdir -p "$work/valgrind-example" "$work/valgrind-log-model"
 (cd "$work/valgrind-example" && valgrind_check "$build/examples/train_cpp" >/dev/null)
+(cd "$work/valgrind-log-model" && valgrind_check "$build/examples/log_model_cpp" >/dev/null)
 
 echo "cpp: all passed in $((SECONDS - start)) s" \
-  "(ctest, examples C/C++/Rust, find_package + pkg-config consumers, valgrind)"
+  "(ctest, examples C/C++/Rust + C++ model example, find_package + pkg-config consumers, valgrind)"

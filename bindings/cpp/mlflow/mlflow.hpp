@@ -26,6 +26,17 @@
 //   download_artifacts — MLflow's names) are stored where MLflow stores them, so MLflow's own
 //   client and UI read them. Transfers take an optional mlflow::Progress callback; what it throws
 //   is rethrown after the transfer, never through the C library.
+// - Models (MLflow's names): save_model(ModelSpec, path) builds a model directory MLflow loads
+//   (onnx, xgboost, lightgbm, python_function flavors; signature, input example, requirements),
+//   Model::load reads an MLmodel back, Client::log_model logs a directory as a LoggedModel of a run
+//   and can register it in the same call. The registry calls (create_registered_model,
+//   search_model_versions, transition_model_version_stage, set_registered_model_alias, ...) return
+//   plain structs (RegisteredModel, ModelVersion, PagedList); `models:/<name>@<alias>`,
+//   `models:/<name>/<version>` and `models:/<model_id>` download with download_artifacts.
+//
+//     mlflow::save_model(mlflow::ModelSpec("onnx").file("model.onnx"), "out/model");
+//     mlflow::ModelInfo info = client.log_model(run.id(), "out/model", {"model", "my-model"});
+//     client.set_registered_model_alias("my-model", "champion", *info.registered_model_version);
 // - Thread safety is the C library's: a Client and a Run may be used from many threads at once,
 //   an Options object may not. Moving or destroying a handle while another thread uses it is a
 //   data race, as for any C++ object.
@@ -51,6 +62,7 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -239,6 +251,12 @@ class Options {
   /// `sqlite:///path/to/mlflow.db`; the default is MLFLOW_TRACKING_URI, else sqlite:///mlflow.db.
   Options& tracking_uri(std::string_view uri) {
     detail::check(mlflow_options_set_tracking_uri(get(), detail::c_string(uri, "uri").c_str()));
+    return *this;
+  }
+  /// The model registry's URI (`sqlite:///…` or a tracking server); the default is
+  /// MLFLOW_REGISTRY_URI, else the tracking URI.
+  Options& registry_uri(std::string_view uri) {
+    detail::check(mlflow_options_set_registry_uri(get(), detail::c_string(uri, "uri").c_str()));
     return *this;
   }
   /// Where new experiments put their artifacts (default ./mlruns, made absolute).
@@ -546,6 +564,35 @@ class JsonReader {
     }
   }
 
+  /// The next value's first character ('{', '[', '"', 't', 'f', 'n', a digit or '-'), without
+  /// reading it; '\0' at the end of the text.
+  char peek() noexcept {
+    skip_space();
+    return pos_ < text_.size() ? text_[pos_] : '\0';
+  }
+
+  /// An integer given as a JSON number or as a string of digits (MLflow's REST JSON writes
+  /// model version numbers as strings).
+  std::int64_t read_int_or_string() {
+    if (peek() != '"') return read_int();
+    const std::size_t start = pos_;
+    const std::string digits = read_string();
+    std::int64_t value = 0;
+    const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || res.ec != std::errc() || res.ptr != digits.data() + digits.size()) {
+      fail("expected an integer in a string", start);
+    }
+    return value;
+  }
+
+  /// The text of the next value, as it is (for parts the caller keeps as JSON).
+  std::string read_raw() {
+    skip_space();
+    const std::size_t start = pos_;
+    skip_value();
+    return std::string(text_.substr(start, pos_ - start));
+  }
+
   /// Only whitespace may follow the value that was read.
   void finish() {
     skip_space();
@@ -808,6 +855,371 @@ inline std::vector<FileInfo> parse_file_infos(std::string_view json) {
 
 }  // namespace detail
 
+// ---- JSON to libmlflow --------------------------------------------------------------------
+
+namespace detail {
+
+/// Appends `s` as a JSON string. Bytes from 0x80 up pass through unchanged: libmlflow checks
+/// that the request is UTF-8 and refuses it (MLFLOW_ERR_INVALID_UTF8) when it is not.
+inline void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+inline std::string json_string(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+/// A finite double as a JSON number (shortest round-trip digits); NaN and infinities have no
+/// JSON form and are refused.
+inline std::string json_number(double value) {
+  if (!std::isfinite(value)) {
+    throw Error(MLFLOW_ERR_INVALID_ARGUMENT, "NaN and infinity cannot be written as JSON numbers");
+  }
+  std::array<char, 64> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  return std::string(buf.data(), res.ptr);
+}
+
+/// Builds one JSON object member by member: `JsonObject().string("name", n).text()`. String
+/// values with a NUL byte are refused, as everywhere in this header (MLflow's names and ids never
+/// hold one, and libmlflow's NUL-terminated arguments could not carry it).
+class JsonObject {
+ public:
+  JsonObject& string(std::string_view key, std::string_view value) {
+    append_json_string(member(key), no_nul(value, key));
+    return *this;
+  }
+  /// A string member only when `value` is not empty (MLflow's optional request fields).
+  JsonObject& optional_string(std::string_view key, std::string_view value) {
+    return value.empty() ? *this : string(key, value);
+  }
+  JsonObject& integer(std::string_view key, std::int64_t value) {
+    member(key) += std::to_string(value);
+    return *this;
+  }
+  JsonObject& boolean(std::string_view key, bool value) {
+    member(key) += value ? "true" : "false";
+    return *this;
+  }
+  /// A member whose value is JSON text already.
+  JsonObject& raw(std::string_view key, std::string_view json) {
+    member(key) += json;
+    return *this;
+  }
+  /// `[ "a", "b" ]`
+  JsonObject& strings(std::string_view key, const std::vector<std::string>& values) {
+    std::string& out = member(key);
+    out += '[';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_string(out, no_nul(values[i], key));
+    }
+    out += ']';
+    return *this;
+  }
+  /// `{"k": "v", ...}` (MLflow's dict-of-strings arguments).
+  JsonObject& string_map(std::string_view key, const std::map<std::string, std::string>& values) {
+    JsonObject inner;
+    for (const auto& [k, v] : values) inner.string(k, v);
+    return raw(key, inner.text());
+  }
+  /// `[{"key": "k", "value": "v"}, ...]` (MLflow's REST tag lists).
+  JsonObject& tag_list(std::string_view key, const std::map<std::string, std::string>& tags) {
+    std::string list = "[";
+    for (const auto& [k, v] : tags) {
+      if (list.size() > 1) list += ',';
+      list += JsonObject().string("key", k).string("value", v).text();
+    }
+    list += ']';
+    return raw(key, list);
+  }
+
+  std::string text() const { return body_ + '}'; }
+
+ private:
+  static std::string_view no_nul(std::string_view value, std::string_view key) {
+    if (value.find('\0') != std::string_view::npos) {
+      throw Error(MLFLOW_ERR_INVALID_ARGUMENT, "'" + std::string(key) + "' contains a NUL byte");
+    }
+    return value;
+  }
+
+  std::string& member(std::string_view key) {
+    body_ += body_.size() > 1 ? "," : "";
+    append_json_string(body_, no_nul(key, "key"));
+    body_ += ':';
+    return body_;
+  }
+
+  std::string body_ = "{";
+};
+
+}  // namespace detail
+
+// ---- model registry: entities -------------------------------------------------------------
+
+/// MLflow's string-to-string maps (tags, params), ordered by key.
+using StringMap = std::map<std::string, std::string>;
+
+/// A version of a registered model (MLflow's ModelVersion entity). Timestamps are milliseconds
+/// since the epoch (0 when the store gave none); absent strings are empty.
+struct ModelVersion {
+  std::string name;
+  std::int64_t version = 0;
+  std::int64_t creation_timestamp = 0;
+  std::int64_t last_updated_timestamp = 0;
+  std::string user_id;
+  /// "None", "Staging", "Production" or "Archived".
+  std::string current_stage;
+  std::string description;
+  /// Where the model's files are: `models:/<model_id>`, a `runs:/` URI, an artifact URI.
+  std::string source;
+  std::string run_id;
+  /// "READY" (also "PENDING_REGISTRATION", "FAILED_REGISTRATION" from a server).
+  std::string status;
+  std::string status_message;
+  StringMap tags;
+  std::string run_link;
+  /// The aliases pointing at this version (left empty by search_model_versions, as in MLflow).
+  std::vector<std::string> aliases;
+  /// The LoggedModel this version was created from, when the store says.
+  std::string model_id;
+};
+
+/// A registered model (MLflow's RegisteredModel entity).
+struct RegisteredModel {
+  std::string name;
+  std::int64_t creation_timestamp = 0;
+  std::int64_t last_updated_timestamp = 0;
+  std::string user_id;
+  std::string description;
+  /// The newest live version of each stage.
+  std::vector<ModelVersion> latest_versions;
+  StringMap tags;
+  /// alias → version number.
+  std::map<std::string, std::int64_t> aliases;
+};
+
+/// One page of a search (MLflow's PagedList): the items and the token of the next page (empty
+/// on the last page).
+template <typename T>
+struct PagedList {
+  std::vector<T> items;
+  std::string token;
+};
+
+/// What Client::log_model() returns (MLflow's ModelInfo): `model_uri` is `models:/<model_id>`;
+/// `registered_model_version` is set when the call registered the model. The flavors, the
+/// signature and the whole MLmodel stay JSON text (`*_json`).
+struct ModelInfo {
+  std::string model_id;
+  std::string model_uri;
+  std::string name;
+  /// Where the model's files were stored (the LoggedModel's artifact location).
+  std::string artifact_path;
+  std::string run_id;
+  std::string experiment_id;
+  std::string model_uuid;
+  std::string utc_time_created;
+  std::string mlflow_version;
+  std::optional<std::int64_t> registered_model_version;
+  std::string flavors_json;
+  std::string signature_json;
+  std::string mlmodel_json;
+};
+
+/// The keyword arguments of MLflow's `log_model` (empty or unset = not given). Without a run,
+/// `experiment_id` says where the LoggedModel goes.
+///
+///   client.log_model(run_id, "model_dir", {"model", "my-model"});                                 // C++17
+///   client.log_model(run_id, "model_dir", {.name = "model", .registered_model_name = "my-model"});  // C++20
+struct LogModelOptions {
+  std::string name{};
+  /// Also register the model under this name (a new version with source `models:/<model_id>`).
+  std::string registered_model_name{};
+  StringMap params{};
+  StringMap tags{};
+  std::string model_type{};
+  std::optional<std::int64_t> step{};
+  std::string experiment_id{};
+  /// Tags of the registered model, when this call creates it.
+  StringMap registered_model_tags{};
+};
+
+namespace detail {
+
+/// `[{"key": k, "value": v}, ...]` into a map.
+inline StringMap read_tag_list(JsonReader& reader) {
+  StringMap tags;
+  reader.read_array([&] {
+    std::string key, value;
+    reader.read_object([&](const std::string& field) {
+      if (field == "key") {
+        key = reader.read_string();
+      } else if (field == "value") {
+        value = reader.read_string();
+      } else {
+        reader.skip_value();
+      }
+    });
+    tags[key] = value;
+  });
+  return tags;
+}
+
+/// A string member that may be null.
+inline std::string read_optional_string(JsonReader& reader) { return reader.read_null() ? std::string() : reader.read_string(); }
+
+inline ModelVersion read_model_version(JsonReader& reader) {
+  ModelVersion v;
+  reader.read_object([&](const std::string& key) {
+    if (reader.read_null()) return;
+    if (key == "name") v.name = reader.read_string();
+    else if (key == "version") v.version = reader.read_int_or_string();
+    else if (key == "creation_timestamp") v.creation_timestamp = reader.read_int_or_string();
+    else if (key == "last_updated_timestamp") v.last_updated_timestamp = reader.read_int_or_string();
+    else if (key == "user_id") v.user_id = reader.read_string();
+    else if (key == "current_stage") v.current_stage = reader.read_string();
+    else if (key == "description") v.description = reader.read_string();
+    else if (key == "source") v.source = reader.read_string();
+    else if (key == "run_id") v.run_id = reader.read_string();
+    else if (key == "status") v.status = reader.read_string();
+    else if (key == "status_message") v.status_message = reader.read_string();
+    else if (key == "tags") v.tags = read_tag_list(reader);
+    else if (key == "run_link") v.run_link = reader.read_string();
+    else if (key == "aliases") reader.read_array([&] { v.aliases.push_back(reader.read_string()); });
+    else if (key == "model_id") v.model_id = reader.read_string();
+    else reader.skip_value();  // fields a later MLflow may add
+  });
+  return v;
+}
+
+inline RegisteredModel read_registered_model(JsonReader& reader) {
+  RegisteredModel m;
+  reader.read_object([&](const std::string& key) {
+    if (reader.read_null()) return;
+    if (key == "name") m.name = reader.read_string();
+    else if (key == "creation_timestamp") m.creation_timestamp = reader.read_int_or_string();
+    else if (key == "last_updated_timestamp") m.last_updated_timestamp = reader.read_int_or_string();
+    else if (key == "user_id") m.user_id = reader.read_string();
+    else if (key == "description") m.description = reader.read_string();
+    else if (key == "latest_versions") reader.read_array([&] { m.latest_versions.push_back(read_model_version(reader)); });
+    else if (key == "tags") m.tags = read_tag_list(reader);
+    else if (key == "aliases") {
+      reader.read_array([&] {
+        std::string alias;
+        std::int64_t version = 0;
+        reader.read_object([&](const std::string& field) {
+          if (field == "alias") alias = reader.read_string();
+          else if (field == "version") version = reader.read_int_or_string();
+          else reader.skip_value();
+        });
+        m.aliases[alias] = version;
+      });
+    } else {
+      reader.skip_value();
+    }
+  });
+  return m;
+}
+
+/// The entity under `member` of an answer (`{"model_version": {...}}`); a missing member fails.
+template <typename Read>
+auto read_member(std::string_view json, const char* member, Read read) -> decltype(read(std::declval<JsonReader&>())) {
+  JsonReader reader(json);
+  std::optional<decltype(read(reader))> value;
+  reader.read_object([&](const std::string& key) {
+    if (key == member) value = read(reader);
+    else reader.skip_value();
+  });
+  reader.finish();
+  if (!value) reader.fail((std::string("an answer without \"") + member + "\"").c_str());
+  return std::move(*value);
+}
+
+/// A page of a search answer: the array under `member` and `next_page_token`.
+template <typename T, typename Read>
+PagedList<T> read_page(std::string_view json, const char* member, Read read) {
+  JsonReader reader(json);
+  PagedList<T> page;
+  reader.read_object([&](const std::string& key) {
+    if (key == member) reader.read_array([&] { page.items.push_back(read(reader)); });
+    else if (key == "next_page_token") page.token = read_optional_string(reader);
+    else reader.skip_value();
+  });
+  reader.finish();
+  return page;
+}
+
+inline ModelInfo read_model_info(std::string_view json) {
+  JsonReader reader(json);
+  ModelInfo info;
+  reader.read_object([&](const std::string& key) {
+    if (key == "flavors") info.flavors_json = reader.read_raw();
+    else if (key == "signature") info.signature_json = reader.read_raw();
+    else if (key == "mlmodel") info.mlmodel_json = reader.read_raw();
+    else if (reader.read_null()) return;
+    else if (key == "model_id") info.model_id = reader.read_string();
+    else if (key == "model_uri") info.model_uri = reader.read_string();
+    else if (key == "name") info.name = reader.read_string();
+    else if (key == "artifact_path") info.artifact_path = reader.read_string();
+    else if (key == "run_id") info.run_id = reader.read_string();
+    else if (key == "experiment_id") info.experiment_id = reader.read_string();
+    else if (key == "model_uuid") info.model_uuid = reader.read_string();
+    else if (key == "utc_time_created") info.utc_time_created = reader.read_string();
+    else if (key == "mlflow_version") info.mlflow_version = reader.read_string();
+    else if (key == "registered_model_version") info.registered_model_version = reader.read_int_or_string();
+    else reader.skip_value();
+  });
+  reader.finish();
+  return info;
+}
+
+/// A whole answer that is one ModelVersion.
+inline ModelVersion read_model_version_json(std::string_view json) {
+  JsonReader reader(json);
+  ModelVersion v = read_model_version(reader);
+  reader.finish();
+  return v;
+}
+
+/// The options object of mlflow_client_log_model.
+inline std::string log_model_options_json(const LogModelOptions& o) {
+  JsonObject json;
+  json.optional_string("name", o.name).optional_string("registered_model_name", o.registered_model_name);
+  if (!o.params.empty()) json.string_map("params", o.params);
+  if (!o.tags.empty()) json.string_map("tags", o.tags);
+  json.optional_string("model_type", o.model_type);
+  if (o.step) json.integer("step", *o.step);
+  json.optional_string("experiment_id", o.experiment_id);
+  if (!o.registered_model_tags.empty()) json.string_map("registered_model_tags", o.registered_model_tags);
+  return json.text();
+}
+
+}  // namespace detail
+
 // ---- client -------------------------------------------------------------------------------
 
 /// An MLflow client. Move-only; thread-safe. Run handles keep the underlying client alive, so a
@@ -965,6 +1377,171 @@ class Client {
     return local;
   }
 
+  // -- models: log_model (MLflow 3's LoggedModel) --
+
+  /// `log_model`: logs the model directory `model_dir` (e.g. from save_model()) as a LoggedModel
+  /// of the run `run_id` (empty: of `options.experiment_id`), its files stored at
+  /// `<experiment artifact location>/models/<model_id>/artifacts`, finalized READY; with
+  /// `options.registered_model_name` also registered as a new version. Both
+  /// `models:/<model_id>` and `models:/<name>/<version>` then load in MLflow. A directory MLflow
+  /// could not load throws MLFLOW_ERR_INVALID_ARGUMENT before anything is created.
+  ModelInfo log_model(std::string_view run_id, const LocalPath& model_dir, const LogModelOptions& options = {},
+                      const Progress& progress = {}) const {
+    const std::string run = detail::c_string(run_id, "run_id");
+    const std::string opts = detail::log_model_options_json(options);
+    detail::ProgressRelay relay(progress);
+    char* out = nullptr;
+    std::size_t len = 0;
+    const mlflow_status status = mlflow_client_log_model(handle_, detail::optional_arg(run), model_dir.c_str(),
+                                                         opts.c_str(), relay.callback(), relay.data(), &out, &len);
+    std::string json = detail::take_string(out, len);
+    relay.rethrow();
+    detail::check(status);
+    return detail::read_model_info(json);
+  }
+
+  // -- model registry: registered models --
+
+  RegisteredModel create_registered_model(std::string_view name, const StringMap& tags = {},
+                                          std::string_view description = {}) const {
+    detail::JsonObject request;
+    request.string("name", name).tag_list("tags", tags).optional_string("description", description);
+    return registered_model_of(call("registered-models/create", request.text()));
+  }
+  RegisteredModel get_registered_model(std::string_view name) const {
+    return registered_model_of(call("registered-models/get", detail::JsonObject().string("name", name).text()));
+  }
+  RegisteredModel rename_registered_model(std::string_view name, std::string_view new_name) const {
+    return registered_model_of(
+        call("registered-models/rename", detail::JsonObject().string("name", name).string("new_name", new_name).text()));
+  }
+  /// Sets the description (empty clears it).
+  RegisteredModel update_registered_model(std::string_view name, std::string_view description) const {
+    return registered_model_of(call("registered-models/update",
+                                    detail::JsonObject().string("name", name).string("description", description).text()));
+  }
+  /// Deletes the registered model with all its versions.
+  void delete_registered_model(std::string_view name) const {
+    call("registered-models/delete", detail::JsonObject().string("name", name).text());
+  }
+  /// One page of registered models matching `filter_string` (MLflow's grammar: `name LIKE 'a%'`,
+  /// `tags.k = 'v'`); pass the previous page's token for the next one.
+  PagedList<RegisteredModel> search_registered_models(std::string_view filter_string = {}, std::int64_t max_results = 100,
+                                                      const std::vector<std::string>& order_by = {},
+                                                      std::string_view page_token = {}) const {
+    detail::JsonObject request;
+    request.optional_string("filter", filter_string).integer("max_results", max_results);
+    if (!order_by.empty()) request.strings("order_by", order_by);
+    request.optional_string("page_token", page_token);
+    return detail::read_page<RegisteredModel>(call("registered-models/search", request.text()), "registered_models",
+                                              detail::read_registered_model);
+  }
+  void set_registered_model_tag(std::string_view name, std::string_view key, std::string_view value) const {
+    call("registered-models/set-tag",
+         detail::JsonObject().string("name", name).string("key", key).string("value", value).text());
+  }
+  void delete_registered_model_tag(std::string_view name, std::string_view key) const {
+    call("registered-models/delete-tag", detail::JsonObject().string("name", name).string("key", key).text());
+  }
+  /// The newest live version in each of `stages` (all stages when empty).
+  std::vector<ModelVersion> get_latest_versions(std::string_view name, const std::vector<std::string>& stages = {}) const {
+    detail::JsonObject request;
+    request.string("name", name);
+    if (!stages.empty()) request.strings("stages", stages);
+    return detail::read_page<ModelVersion>(call("registered-models/get-latest-versions", request.text()),
+                                           "model_versions", detail::read_model_version)
+        .items;
+  }
+
+  // -- model registry: versions --
+
+  /// A new version of `name` (which must exist) with its files at `source`; `model_id` links it
+  /// to a LoggedModel.
+  ModelVersion create_model_version(std::string_view name, std::string_view source, std::string_view run_id = {},
+                                    const StringMap& tags = {}, std::string_view run_link = {},
+                                    std::string_view description = {}, std::string_view model_id = {}) const {
+    detail::JsonObject request;
+    request.string("name", name).string("source", source).optional_string("run_id", run_id).tag_list("tags", tags);
+    request.optional_string("run_link", run_link).optional_string("description", description);
+    request.optional_string("model_id", model_id);
+    return model_version_of(call("model-versions/create", request.text()));
+  }
+  ModelVersion get_model_version(std::string_view name, std::int64_t version) const {
+    return model_version_of(call("model-versions/get", version_request(name, version).text()));
+  }
+  ModelVersion update_model_version(std::string_view name, std::int64_t version, std::string_view description) const {
+    return model_version_of(
+        call("model-versions/update", version_request(name, version).string("description", description).text()));
+  }
+  /// Deletes a version; its number is never given to another version.
+  void delete_model_version(std::string_view name, std::int64_t version) const {
+    call("model-versions/delete", version_request(name, version).text());
+  }
+  /// Moves a version to `stage` — None, Staging, Production or Archived, in any case; with
+  /// `archive_existing_versions` the other versions in Staging/Production go to Archived.
+  ModelVersion transition_model_version_stage(std::string_view name, std::int64_t version, std::string_view stage,
+                                              bool archive_existing_versions = false) const {
+    char* out = nullptr;
+    std::size_t len = 0;
+    detail::check(mlflow_client_transition_model_version_stage(
+        handle_, detail::c_string(name, "name").c_str(), version, detail::c_string(stage, "stage").c_str(),
+        archive_existing_versions, &out, &len));
+    return detail::read_model_version_json(detail::take_string(out, len));
+  }
+  /// One page of versions matching `filter_string` (`name = 'm'`, `run_id = '...'`, `tags.k = 'v'`).
+  PagedList<ModelVersion> search_model_versions(std::string_view filter_string = {}, std::int64_t max_results = 10000,
+                                                const std::vector<std::string>& order_by = {},
+                                                std::string_view page_token = {}) const {
+    detail::JsonObject request;
+    request.optional_string("filter", filter_string).integer("max_results", max_results);
+    if (!order_by.empty()) request.strings("order_by", order_by);
+    request.optional_string("page_token", page_token);
+    return detail::read_page<ModelVersion>(call("model-versions/search", request.text()), "model_versions",
+                                           detail::read_model_version);
+  }
+  /// Where the version keeps its files.
+  std::string get_model_version_download_uri(std::string_view name, std::int64_t version) const {
+    char* out = nullptr;
+    std::size_t len = 0;
+    detail::check(mlflow_client_get_model_version_download_uri(handle_, detail::c_string(name, "name").c_str(), version,
+                                                               &out, &len));
+    return detail::take_string(out, len);
+  }
+  void set_model_version_tag(std::string_view name, std::int64_t version, std::string_view key,
+                             std::string_view value) const {
+    call("model-versions/set-tag", version_request(name, version).string("key", key).string("value", value).text());
+  }
+  void delete_model_version_tag(std::string_view name, std::int64_t version, std::string_view key) const {
+    call("model-versions/delete-tag", version_request(name, version).string("key", key).text());
+  }
+
+  // -- model registry: aliases and registration --
+
+  /// Points `alias` at `version` (moving it if it pointed elsewhere). "latest" and v<digits> are
+  /// reserved (MLFLOW_ERR_INVALID_ARGUMENT); a deleted or unknown version is MLFLOW_ERR_NOT_FOUND.
+  void set_registered_model_alias(std::string_view name, std::string_view alias, std::int64_t version) const {
+    detail::check(mlflow_client_set_registered_model_alias(handle_, detail::c_string(name, "name").c_str(),
+                                                           detail::c_string(alias, "alias").c_str(), version));
+  }
+  /// Removes an alias (one that does not exist is not an error, as in MLflow).
+  void delete_registered_model_alias(std::string_view name, std::string_view alias) const {
+    detail::check(mlflow_client_delete_registered_model_alias(handle_, detail::c_string(name, "name").c_str(),
+                                                              detail::c_string(alias, "alias").c_str()));
+  }
+  ModelVersion get_model_version_by_alias(std::string_view name, std::string_view alias) const {
+    return model_version_of(
+        call("registered-models/get-alias", detail::JsonObject().string("name", name).string("alias", alias).text()));
+  }
+  /// `mlflow.register_model`: registers `model_uri` (`models:/<model_id>`, `runs:/<run_id>/<path>`,
+  /// an artifact URI) under `name` (created if missing) as a new version. A name with `/` or `:`
+  /// throws MLFLOW_ERR_INVALID_ARGUMENT; a failed registration leaves no new registered model.
+  ModelVersion register_model(std::string_view model_uri, std::string_view name) const {
+    std::int64_t version = 0;
+    detail::check(mlflow_client_register_model(handle_, detail::c_string(model_uri, "model_uri").c_str(),
+                                               detail::c_string(name, "name").c_str(), &version));
+    return get_model_version(name, version);
+  }
+
   // -- everything else --
 
   /// Any MLflow REST method ("runs/search", "metrics/get-history", ...) with the request and the
@@ -1022,6 +1599,19 @@ class Client {
   mlflow_client* get() const noexcept { return handle_; }
 
  private:
+  static RegisteredModel registered_model_of(std::string_view answer) {
+    return detail::read_member(answer, "registered_model", detail::read_registered_model);
+  }
+  static ModelVersion model_version_of(std::string_view answer) {
+    return detail::read_member(answer, "model_version", detail::read_model_version);
+  }
+  /// `{"name": ..., "version": "<n>"}`: MLflow's REST JSON gives versions as strings.
+  static detail::JsonObject version_request(std::string_view name, std::int64_t version) {
+    detail::JsonObject request;
+    request.string("name", name).string("version", std::to_string(version));
+    return request;
+  }
+
   explicit Client(const mlflow_options* options) {
     if (!abi_compatible()) {
       const std::uint32_t abi = mlflow_abi_version();
@@ -1035,6 +1625,315 @@ class Client {
   }
 
   mlflow_client* handle_ = nullptr;
+};
+
+// ---- models: MLflow model directories ------------------------------------------------------
+
+/// One tensor of a tensor-based signature: `dtype` is numpy's name ("float32", "int64", ...),
+/// -1 in `shape` a dimension of any size (the batch).
+struct TensorSpec {
+  std::string name;
+  std::string dtype;
+  std::vector<std::int64_t> shape;
+};
+
+/// One column of a column-based signature: `type` is MLflow's ("double", "float", "long",
+/// "integer", "string", "boolean", "binary", "datetime").
+struct ColSpec {
+  std::string name;
+  std::string type;
+  bool required = true;
+};
+
+/// An inference parameter of a signature: `type` is MLflow's, `default_json` the default value
+/// as JSON ("0.5", "\"greedy\""), `shape` set for a list parameter (`{-1}`).
+struct ParamSpec {
+  std::string name;
+  std::string type;
+  std::string default_json;
+  std::optional<std::vector<std::int64_t>> shape{};
+};
+
+/// The inputs or the outputs of a signature, in MLflow's JSON form.
+class Schema {
+ public:
+  /// A tensor-based schema (ONNX, deep-learning models).
+  Schema(const std::vector<TensorSpec>& tensors) {  // NOLINT: a list of specs is a schema
+    json_ = "[";
+    for (const TensorSpec& t : tensors) {
+      if (json_.size() > 1) json_ += ',';
+      detail::JsonObject spec;
+      spec.string("dtype", t.dtype).raw("shape", shape_json(t.shape));
+      json_ += detail::JsonObject().string("type", "tensor").raw("tensor-spec", spec.text()).optional_string("name", t.name).text();
+    }
+    json_ += ']';
+  }
+  /// A column-based schema (tabular models).
+  Schema(const std::vector<ColSpec>& columns) {  // NOLINT
+    json_ = "[";
+    for (const ColSpec& c : columns) {
+      if (json_.size() > 1) json_ += ',';
+      json_ += detail::JsonObject().string("type", c.type).optional_string("name", c.name).boolean("required", c.required).text();
+    }
+    json_ += ']';
+  }
+  /// A schema given as MLflow's JSON (what an MLmodel's `signature.inputs` holds).
+  static Schema from_json(std::string text) {
+    Schema s{std::vector<ColSpec>{}};
+    s.json_ = std::move(text);
+    return s;
+  }
+
+  const std::string& json() const noexcept { return json_; }
+
+  static std::string shape_json(const std::vector<std::int64_t>& shape) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) out += (i > 0 ? "," : "") + std::to_string(shape[i]);
+    return out + ']';
+  }
+
+ private:
+  std::string json_;
+};
+
+/// MLflow's ModelSignature: what the model takes and gives, and its inference parameters.
+struct ModelSignature {
+  std::optional<Schema> inputs{};
+  std::optional<Schema> outputs{};
+  std::vector<ParamSpec> params{};
+};
+
+/// An input example, stored with the model as MLflow stores it (input_example.json and
+/// serving_input_example.json). Numbers must be finite.
+class InputExample {
+ public:
+  /// A numpy array (rows of numbers).
+  static InputExample ndarray(const std::vector<std::vector<double>>& rows) {
+    return InputExample(detail::JsonObject().string("type", "ndarray").raw("data", matrix(rows)).text());
+  }
+  /// Named numpy arrays (`{"x": [[...]]}`), the form a model with named tensor inputs takes.
+  static InputExample tensors(const std::vector<std::pair<std::string, std::vector<std::vector<double>>>>& named) {
+    detail::JsonObject data;
+    for (const auto& [name, rows] : named) data.raw(name, matrix(rows));
+    return InputExample(detail::JsonObject().string("type", "ndarray").raw("data", data.text()).text());
+  }
+  /// A pandas DataFrame: column names and rows of numbers.
+  static InputExample dataframe(const std::vector<std::string>& columns, const std::vector<std::vector<double>>& rows) {
+    return InputExample(
+        detail::JsonObject().string("type", "dataframe").strings("columns", columns).raw("data", matrix(rows)).text());
+  }
+  /// The model spec's JSON form as it is: `{"type": "dataframe" | "ndarray" | "json_object",
+  /// "columns": [...], "data": ..., "params": {...}}`.
+  static InputExample from_json(std::string text) { return InputExample(std::move(text)); }
+
+  const std::string& json() const noexcept { return json_; }
+
+ private:
+  explicit InputExample(std::string json) : json_(std::move(json)) {}
+
+  static std::string matrix(const std::vector<std::vector<double>>& rows) {
+    std::string out = "[";
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      out += r > 0 ? ",[" : "[";
+      for (std::size_t c = 0; c < rows[r].size(); ++c) out += (c > 0 ? "," : "") + detail::json_number(rows[r][c]);
+      out += ']';
+    }
+    return out + ']';
+  }
+
+  std::string json_;
+};
+
+/// What save_model() builds: MLflow's `save_model` arguments for one flavor — "onnx",
+/// "xgboost", "lightgbm" or "python_function". Setters chain:
+///
+///   mlflow::save_model(mlflow::ModelSpec("onnx").file("model.onnx").signature(sig), "out/model");
+///
+/// Relative paths are taken from the current directory. Requirements default to the flavor's
+/// pinned packages (e.g. onnx, onnxruntime, numpy); pip_requirements() replaces them,
+/// extra_pip_requirements() adds to (or re-pins) them.
+class ModelSpec {
+ public:
+  explicit ModelSpec(std::string_view flavor) : flavor_(flavor) {}
+
+  /// A framework file; the first is the model (for onnx, the others are its external data).
+  ModelSpec& file(const std::filesystem::path& path) {
+    files_.push_back(path.string());
+    return *this;
+  }
+  /// A directory whose content becomes the model directory (instead of file()).
+  ModelSpec& model_path(const std::filesystem::path& dir) {
+    model_path_ = dir.string();
+    return *this;
+  }
+  /// With model_path(): the model file inside it; python_function: MLflow's data_path.
+  ModelSpec& data(const std::filesystem::path& path) {
+    data_ = path.string();
+    return *this;
+  }
+  /// A flavor option given as JSON (`"onnx_execution_providers"`, `"[\"CPUExecutionProvider\"]"`).
+  ModelSpec& option_json(std::string_view name, std::string_view json) {
+    options_.raw(name, json);
+    return *this;
+  }
+  /// A flavor option with a string value (`"loader_module"`, `"my_loader"`).
+  ModelSpec& option(std::string_view name, std::string_view value) { return option_json(name, detail::json_string(value)); }
+  ModelSpec& signature(const ModelSignature& sig) {
+    detail::JsonObject json;
+    if (sig.inputs) json.raw("inputs", sig.inputs->json());
+    if (sig.outputs) json.raw("outputs", sig.outputs->json());
+    if (!sig.params.empty()) {
+      std::string params = "[";
+      for (const ParamSpec& p : sig.params) {
+        if (params.size() > 1) params += ',';
+        detail::JsonObject param;
+        param.string("name", p.name).string("type", p.type).raw("default", p.default_json.empty() ? "null" : p.default_json);
+        param.raw("shape", p.shape ? Schema::shape_json(*p.shape) : "null");
+        params += param.text();
+      }
+      json.raw("params", params + ']');
+    }
+    signature_ = json.text();
+    return *this;
+  }
+  ModelSpec& input_example(const InputExample& example) {
+    input_example_ = example.json();
+    return *this;
+  }
+  /// Replaces the flavor's default requirements (pip requirement strings).
+  ModelSpec& pip_requirements(std::vector<std::string> requirements) {
+    pip_requirements_ = std::move(requirements);
+    return *this;
+  }
+  /// Adds to the flavor's default requirements (a same-named pin replaces the default's).
+  ModelSpec& extra_pip_requirements(std::vector<std::string> requirements) {
+    extra_pip_requirements_ = std::move(requirements);
+    return *this;
+  }
+  /// The Python version the model's environment records ("3.11.7").
+  ModelSpec& python_version(std::string_view version) {
+    python_version_ = std::string(version);
+    return *this;
+  }
+  /// An entry of the MLmodel's `metadata`, a string.
+  ModelSpec& metadata(std::string_view key, std::string_view value) { return metadata_json(key, detail::json_string(value)); }
+  /// An entry of the MLmodel's `metadata`, any JSON value.
+  ModelSpec& metadata_json(std::string_view key, std::string_view json) {
+    metadata_.raw(key, json);
+    has_metadata_ = true;
+    return *this;
+  }
+  /// A file or directory copied into the model's `code/` (python_function loaders).
+  ModelSpec& code_path(const std::filesystem::path& path) {
+    code_paths_.push_back(path.string());
+    return *this;
+  }
+
+  /// The spec as mlflow_model_save takes it.
+  std::string to_json() const {
+    detail::JsonObject json;
+    json.string("flavor", flavor_);
+    if (!files_.empty()) json.strings("files", files_);
+    json.optional_string("model_path", model_path_).optional_string("data", data_);
+    const std::string options = options_.text();
+    if (options != "{}") json.raw("options", options);
+    if (signature_) json.raw("signature", *signature_);
+    if (input_example_) json.raw("input_example", *input_example_);
+    if (pip_requirements_) json.strings("pip_requirements", *pip_requirements_);
+    if (extra_pip_requirements_) json.strings("extra_pip_requirements", *extra_pip_requirements_);
+    if (python_version_) json.string("python_version", *python_version_);
+    if (has_metadata_) json.raw("metadata", metadata_.text());
+    if (!code_paths_.empty()) json.strings("code_paths", code_paths_);
+    return json.text();
+  }
+
+ private:
+  std::string flavor_;
+  std::vector<std::string> files_;
+  std::string model_path_;
+  std::string data_;
+  detail::JsonObject options_;
+  std::optional<std::string> signature_;
+  std::optional<std::string> input_example_;
+  std::optional<std::vector<std::string>> pip_requirements_;
+  std::optional<std::vector<std::string>> extra_pip_requirements_;
+  std::optional<std::string> python_version_;
+  detail::JsonObject metadata_;
+  bool has_metadata_ = false;
+  std::vector<std::string> code_paths_;
+};
+
+/// Builds a complete MLflow model directory at `path` (absent or empty) — MLmodel,
+/// requirements.txt, python_env.yaml, conda.yaml, the framework files and the input example —
+/// as MLflow 3.17.2's `save_model` writes it; returns the MLmodel text. A missing framework
+/// file, an unknown flavor or option, a malformed signature or example throws
+/// MLFLOW_ERR_INVALID_ARGUMENT and writes nothing.
+inline std::string save_model(const ModelSpec& spec, const LocalPath& path) {
+  char* mlmodel = nullptr;
+  std::size_t len = 0;
+  detail::check(mlflow_model_save(detail::c_string(spec.to_json(), "spec").c_str(), path.c_str(), &mlmodel, &len));
+  return detail::take_string(mlmodel, len);
+}
+
+/// An MLmodel file read back (MLflow's `Model.load`): the flavors' names, the identifying fields,
+/// the signature's parts as MLflow's JSON strings, and the whole MLmodel as JSON.
+struct Model {
+  std::vector<std::string> flavors;
+  std::string artifact_path;
+  std::string model_uuid;
+  std::string model_id;
+  std::string run_id;
+  std::string utc_time_created;
+  std::string mlflow_version;
+  std::optional<std::string> signature_inputs;
+  std::optional<std::string> signature_outputs;
+  std::optional<std::string> signature_params;
+  /// The MLmodel as JSON (the same keys as the YAML).
+  std::string json;
+
+  /// Reads `path`: an MLmodel file or a model directory. A malformed file throws
+  /// MLFLOW_ERR_INVALID_ARGUMENT naming what is wrong, a missing one MLFLOW_ERR_NOT_FOUND.
+  static Model load(const LocalPath& path) {
+    char* out = nullptr;
+    std::size_t len = 0;
+    detail::check(mlflow_model_load(path.c_str(), &out, &len));
+    Model model;
+    model.json = detail::take_string(out, len);
+    detail::JsonReader reader(model.json);
+    const auto text = [&reader]() { return detail::read_optional_string(reader); };
+    reader.read_object([&](const std::string& key) {
+      if (key == "flavors" && !reader.read_null()) {
+        reader.read_object([&](const std::string& flavor) {
+          model.flavors.push_back(flavor);
+          reader.skip_value();
+        });
+      } else if (key == "signature" && !reader.read_null()) {
+        reader.read_object([&](const std::string& part) {
+          if (reader.read_null()) return;
+          if (part == "inputs") model.signature_inputs = reader.read_string();
+          else if (part == "outputs") model.signature_outputs = reader.read_string();
+          else if (part == "params") model.signature_params = reader.read_string();
+          else reader.skip_value();
+        });
+      } else if (key == "artifact_path") {
+        model.artifact_path = text();
+      } else if (key == "model_uuid") {
+        model.model_uuid = text();
+      } else if (key == "model_id") {
+        model.model_id = text();
+      } else if (key == "run_id") {
+        model.run_id = text();
+      } else if (key == "utc_time_created") {
+        model.utc_time_created = text();
+      } else if (key == "mlflow_version") {
+        model.mlflow_version = text();
+      } else if (key != "flavors" && key != "signature") {
+        reader.skip_value();
+      }
+    });
+    reader.finish();
+    return model;
+  }
 };
 
 // ---- spool sync -----------------------------------------------------------------------------
