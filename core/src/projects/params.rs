@@ -106,28 +106,9 @@ pub fn local_path_of(value: &str) -> Option<PathBuf> {
         };
         // A file: URI's path may be percent-encoded (urllib's url2pathname decodes it).
         let path = path.split(['?', '#']).next().unwrap_or("");
-        return Some(PathBuf::from(percent_decode(path)));
+        return Some(PathBuf::from(crate::util::percent_decode(path)));
     }
     None
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Makes `path` absolute against `base` (`os.path.abspath`: lexical, `..` folded, no symlinks).
