@@ -40,6 +40,11 @@
 
 
 /**
+ * Pass as `timeout_ms` to `mlflow_submitted_run_wait` to wait until the run has ended.
+ */
+#define MLFLOW_WAIT_FOREVER -1
+
+/**
  * Pass as `timestamp_ms` to stamp a metric with the current time.
  */
 #define MLFLOW_TIMESTAMP_NOW -1
@@ -144,6 +149,13 @@ typedef struct mlflow_options mlflow_options;
  * Holds its client alive until freed.
  */
 typedef struct mlflow_run mlflow_run;
+
+/**
+ * A project run started by `mlflow_client_run_project`. Thread-safe: one thread may wait
+ * while another cancels. The entry point's process is watched by libmlflow, which ends the run
+ * FINISHED, FAILED or KILLED when it exits whether or not the handle is still alive.
+ */
+typedef struct mlflow_submitted_run mlflow_submitted_run;
 
 /**
  * Progress of a transfer: called on the calling thread, during the call, with the bytes moved
@@ -530,7 +542,7 @@ enum mlflow_status mlflow_model_load(const char *path, char **out_json, size_t *
  * Builds a complete MLflow model directory at `dest_dir` (absent or empty; built aside and
  * renamed into place, so a failure leaves nothing) from framework files and a flavor, described
  * by `spec_json` — MLflow's `save_model` arguments as JSON:
- * `{"flavor": "onnx" | "xgboost" | "lightgbm" | "python_function", "files": ["model.onnx"],
+ * `{"flavor": "onnx" | "xgboost" | "lightgbm" | "python_function" | "sklearn", "files": ["model.onnx"],
  * "signature": {"inputs": …, "outputs": …, "params": …}, "input_example": {…},
  * "pip_requirements": […], "extra_pip_requirements": […], "python_version": "3.11.7",
  * "metadata": {…}, "options": {…}, "code_paths": […], "model_path": …, "data": …}`
@@ -544,6 +556,72 @@ enum mlflow_status mlflow_model_save(const char *spec_json,
                                      const char *dest_dir,
                                      char **out_mlmodel,
                                      size_t *out_len);
+
+/**
+ * `mlflow.projects.run` (local backend): runs the project at `uri` — a directory, a `file://`
+ * URI or a git URI, with an optional `#subdir` — as `mlflow run` does: the MLproject, entry point
+ * and parameters are checked, the environment made ready, a run created with MLflow's tags
+ * (`mlflow.source.type` PROJECT, `mlflow.project.entryPoint`, git commit, …) and the parameters,
+ * and the entry point started with `MLFLOW_RUN_ID`, `MLFLOW_TRACKING_URI` and
+ * `MLFLOW_EXPERIMENT_ID` set, its output going to this process's stdout and stderr.
+ *
+ * `options_json` (NULL or "" for none) is a JSON object with any of: `"entry_point"` (default
+ * "main"; also a `.py`/`.sh` file of the project), `"parameters"` (an object of strings or
+ * numbers, or an array of `"name=value"` strings to keep their order), `"version"` (git),
+ * `"experiment_name"`, `"experiment_id"`, `"run_name"`, `"run_id"` (run in that existing run),
+ * `"parent_run_id"`, `"env_manager"` ("local", "virtualenv", "uv"; "conda" is refused),
+ * `"storage_dir"`, `"env_root"` (the virtualenv cache), `"synchronous"` (default true).
+ *
+ * Synchronous: returns once the entry point has ended. If it failed (or was killed), the
+ * status is MLFLOW_ERR_INVALID_STATE, the run is FAILED (KILLED) and `*out` STILL receives the
+ * handle, so its run id can be read; free it (the same if the run's end could not be recorded,
+ * with that error's status). Any other error (a missing MLproject, an unknown
+ * entry point, a missing or invalid parameter, a command not found, an unknown experiment) is
+ * reported before the run is created, or ends the run FAILED; `*out` is then NULL. No error
+ * leaves a run RUNNING. Not synchronous: returns once the entry point has started.
+ */
+enum mlflow_status mlflow_client_run_project(const struct mlflow_client *client,
+                                             const char *uri,
+                                             const char *options_json,
+                                             struct mlflow_submitted_run **out);
+
+/**
+ * The run's id (32 hex characters), valid until the handle is freed; NULL if `run` is NULL.
+ */
+const char *mlflow_submitted_run_id(const struct mlflow_submitted_run *run);
+
+/**
+ * Waits at most `timeout_ms` milliseconds (MLFLOW_WAIT_FOREVER: until the end) for the entry
+ * point to exit and the run to be ended. `*out_status` receives an `mlflow_run_status`:
+ * MLFLOW_RUN_FINISHED (exit code 0), MLFLOW_RUN_FAILED, MLFLOW_RUN_KILLED (cancelled), or
+ * MLFLOW_RUN_RUNNING when the timeout passed first. An error status means the run's end could
+ * not be recorded in the tracking store.
+ */
+enum mlflow_status mlflow_submitted_run_wait(const struct mlflow_submitted_run *run,
+                                             int64_t timeout_ms,
+                                             int32_t *out_status);
+
+/**
+ * The status without waiting: MLFLOW_RUN_RUNNING until the entry point has exited and the run
+ * has been ended, then MLFLOW_RUN_FINISHED, MLFLOW_RUN_FAILED or MLFLOW_RUN_KILLED (by exit
+ * code, as MLflow's `get_status`).
+ */
+enum mlflow_status mlflow_submitted_run_get_status(const struct mlflow_submitted_run *run,
+                                                   int32_t *out_status);
+
+/**
+ * Stops the entry point and everything it started (SIGTERM to its process group, SIGKILL after
+ * 10 s) and waits until the run is ended KILLED. A run that already ended keeps its status.
+ * `*out_status` (may be NULL) receives the final `mlflow_run_status`.
+ */
+enum mlflow_status mlflow_submitted_run_cancel(const struct mlflow_submitted_run *run,
+                                               int32_t *out_status);
+
+/**
+ * Frees the handle. It neither waits for nor stops the entry point: libmlflow still ends the
+ * run when the process exits. NULL is fine; must not be called twice.
+ */
+void mlflow_submitted_run_free(struct mlflow_submitted_run *run);
 
 /**
  * Starts a run. Every string may be NULL: `experiment_id` NULL uses `MLFLOW_EXPERIMENT_ID`,

@@ -3,12 +3,16 @@
 //! ```text
 //! libmlflow sync   [--spool PATH] [--tracking-uri URI] [--timeout SECONDS] [--json]
 //! libmlflow spool  [--spool PATH]          (what waits, what was set aside, local run ids)
+//! libmlflow run URI [-e NAME] [-P NAME=VALUE]... [--env-manager local] …   (see `run.rs`)
 //! ```
 //! `sync` uploads a spool (a spool file or a directory of them; default: the spool directory,
 //! `LIBMLFLOW_SPOOL_DIR` or `~/.local/share/libmlflow/spool`) to the tracking server
 //! (`--tracking-uri`, default `MLFLOW_TRACKING_URI`), in order and exactly once. Exit status:
 //! 0 everything delivered, 3 items remain (server unreachable, try again), 4 the server refused
 //! some records (set aside in the spool), 2 bad usage or a spool that cannot be read.
+
+mod interrupt;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,11 +24,19 @@ use mlflow_core::{tracking_uri, ErrorKind};
 const USAGE: &str = "usage:
   libmlflow sync  [--spool PATH] [--tracking-uri URI] [--timeout SECONDS] [--json]
   libmlflow spool [--spool PATH]
+  libmlflow run   URI [-e NAME] [-v VERSION] [-P NAME=VALUE]... [--env-manager local|virtualenv|uv]
+                  [--experiment-name NAME | --experiment-id ID] [--run-name NAME] [--run-id RUN_ID]
+                  [--storage-dir DIR] [-b local] [--tracking-uri URI]
 
 sync   uploads a spool (file or directory; default LIBMLFLOW_SPOOL_DIR or ~/.local/share/libmlflow/spool)
        to the tracking server (default MLFLOW_TRACKING_URI), in order, exactly once; prints the
        local run ids and the server ids they got. Exit 0 done, 3 items remain, 4 records refused.
-spool  shows what a spool holds: undelivered records, records set aside with the reason, run ids.";
+spool  shows what a spool holds: undelivered records, records set aside with the reason, run ids.
+run    runs the MLflow project at URI (a directory or git URI, optionally #subdir) as `mlflow run`
+       does: entry point -e (default main, or a .py/.sh file of the project), parameters -P, a run
+       in the experiment given (default MLFLOW_EXPERIMENT_NAME / MLFLOW_EXPERIMENT_ID, else
+       Default) of the tracking URI (default MLFLOW_TRACKING_URI); waits, showing its output.
+       Exit 0 FINISHED, 1 FAILED or not started, 2 bad usage, 130 Ctrl-C (the run is ended KILLED).";
 
 struct Args {
     spool: Option<PathBuf>,
@@ -62,6 +74,10 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // `run` has arguments of its own (a URI, repeated -P).
+    if command == "run" {
+        return run::main(rest, USAGE);
+    }
     let args = match parse(rest) {
         Ok(a) => a,
         Err(e) => {

@@ -72,7 +72,8 @@ fn git_uris_with_versions_and_subdirectories() {
         assert_eq!(got.info.status, RunStatus::Finished);
         let tags: BTreeMap<_, _> = got.data.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
         assert_eq!(tags["mlflow.source.git.commit"], commit.as_str());
-        assert_eq!(tags["mlflow.source.git.repoURL"], bare.display().to_string());
+        // As MLflow records it: the repository's origin (the bare one was cloned from `work`).
+        assert_eq!(tags["mlflow.source.git.repoURL"], work.display().to_string());
         assert_eq!(tags["mlflow.source.name"], bare_uri);
         assert_eq!(tags.get("mlflow.source.git.branch").copied(), branch);
         assert!(submitted.work_dir().ends_with("proj"));
@@ -83,6 +84,16 @@ fn git_uris_with_versions_and_subdirectories() {
     assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "v1");
     assert_eq!(git(&work, &["rev-parse", "HEAD"]), v2, "the caller's checkout did not move");
     assert_ne!(submitted.work_dir(), work.join("proj"));
+    let repo_url = |run_id: &str| {
+        let tags = client.get_run(run_id).unwrap().data.tags;
+        tags.into_iter().find(|t| t.key == "mlflow.source.git.repoURL").map(|t| t.value)
+    };
+    assert_eq!(repo_url(submitted.run_id()), Some(format!("file://{}", work.display())));
+    // A work tree with an origin is tagged with the origin's URL (credentials stripped).
+    git(&work, &["remote", "add", "origin", "https://user:secret@example.invalid/team/repo.git"]);
+    let submitted = run(format!("file://{}#proj", work.display()), Some("v1")).unwrap();
+    assert_eq!(repo_url(submitted.run_id()), Some("https://example.invalid/team/repo.git".to_string()));
+    git(&work, &["remote", "remove", "origin"]);
     // Without a version a work tree runs in place, tagged with its commit.
     let submitted = run(work.join("proj").display().to_string(), None).unwrap();
     assert_eq!(submitted.work_dir(), work.join("proj"));

@@ -13,6 +13,7 @@ pub mod artifacts;
 pub mod boundary;
 pub mod client;
 pub mod models;
+pub mod projects;
 
 pub mod run;
 pub mod spool;

@@ -177,7 +177,7 @@ pub extern "C" fn mlflow_model_load(
 /// Builds a complete MLflow model directory at `dest_dir` (absent or empty; built aside and
 /// renamed into place, so a failure leaves nothing) from framework files and a flavor, described
 /// by `spec_json` — MLflow's `save_model` arguments as JSON:
-/// `{"flavor": "onnx" | "xgboost" | "lightgbm" | "python_function", "files": ["model.onnx"],
+/// `{"flavor": "onnx" | "xgboost" | "lightgbm" | "python_function" | "sklearn", "files": ["model.onnx"],
 /// "signature": {"inputs": …, "outputs": …, "params": …}, "input_example": {…},
 /// "pip_requirements": […], "extra_pip_requirements": […], "python_version": "3.11.7",
 /// "metadata": {…}, "options": {…}, "code_paths": […], "model_path": …, "data": …}`

@@ -51,6 +51,18 @@ class LibmlflowError(Exception):
         return (LibmlflowError, (self.function, self.status, self.status_name, self.message))
 
 
+class ProjectRunFailed(LibmlflowError):
+    """mlflow_client_run_project, synchronous: the entry point failed or was killed; the handle
+    came back all the same and `run_id` is the run (ended FAILED or KILLED)."""
+
+    def __init__(self, function: str, status: int, status_name: str, message: str, run_id: str):
+        super().__init__(function, status, status_name, message)
+        self.run_id = run_id
+
+    def __reduce__(self):
+        return (ProjectRunFailed, (self.function, self.status, self.status_name, self.message, self.run_id))
+
+
 class _CloseReport(ctypes.Structure):
     _fields_ = [
         ("written", ctypes.c_uint64),
@@ -266,6 +278,13 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
             [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
             _STATUS,
         ),
+        # MLflow Projects (ffi/src/projects.rs).
+        "mlflow_client_run_project": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(_OPAQUE)], _STATUS),
+        "mlflow_submitted_run_id": ([_OPAQUE], ctypes.c_char_p),
+        "mlflow_submitted_run_wait": ([_OPAQUE, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32)], _STATUS),
+        "mlflow_submitted_run_get_status": ([_OPAQUE, ctypes.POINTER(ctypes.c_int32)], _STATUS),
+        "mlflow_submitted_run_cancel": ([_OPAQUE, ctypes.POINTER(ctypes.c_int32)], _STATUS),
+        "mlflow_submitted_run_free": ([_OPAQUE], None),
     }
     for name, (argtypes, restype) in optional.items():
         function = getattr(lib, name, None)
@@ -598,6 +617,21 @@ class Client:
         self._library.check("mlflow_client_server_run_id", status)
         return self._library.take_string(out, out_len.value)
 
+    def run_project(self, uri: str | None, options: dict[str, Any] | str | None = None) -> "SubmittedRun":
+        """mlflow_client_run_project: `options` as a dict (sent as JSON) or a JSON text as is.
+        A failed synchronous entry point raises ProjectRunFailed, which carries the run id."""
+        text = options if isinstance(options, str) or options is None else json.dumps(options)
+        handle = _OPAQUE()
+        status = self._lib.mlflow_client_run_project(self._handle, _utf8(uri), _utf8(text), ctypes.byref(handle))
+        if status != MLFLOW_OK and handle.value:
+            message = self._lib.mlflow_last_error_message().decode("utf-8", "replace")
+            run_id = self._lib.mlflow_submitted_run_id(handle).decode()
+            self._lib.mlflow_submitted_run_free(handle)
+            name = self._lib.mlflow_status_name(status).decode()
+            raise ProjectRunFailed("mlflow_client_run_project", status, name, message, run_id)
+        self._library.check("mlflow_client_run_project", status)
+        return SubmittedRun(self._library, handle)
+
     def attach_run(self, run_id: str) -> "Run":
         handle = _OPAQUE()
         self._library.check(
@@ -743,4 +777,42 @@ class Run:
     def free(self) -> None:
         if self._handle:
             self._lib.mlflow_run_free(self._handle)
+            self._handle = None
+
+
+RUN_STATUS_NAME = {number: name for name, number in RUN_STATUS.items()}
+
+
+class SubmittedRun:
+    """A project run started by mlflow_client_run_project; statuses come back as MLflow's names."""
+
+    def __init__(self, library: Library, handle: ctypes.c_void_p):
+        self._library = library
+        self._lib = library.lib
+        self._handle = handle
+        self.run_id = self._lib.mlflow_submitted_run_id(handle).decode()
+
+    def wait(self, timeout_ms: int = -1) -> str:
+        """mlflow_submitted_run_wait (-1: MLFLOW_WAIT_FOREVER); RUNNING if the timeout passed first."""
+        out = ctypes.c_int32()
+        status = self._lib.mlflow_submitted_run_wait(self._handle, timeout_ms, ctypes.byref(out))
+        self._library.check("mlflow_submitted_run_wait", status)
+        return RUN_STATUS_NAME[out.value]
+
+    def get_status(self) -> str:
+        out = ctypes.c_int32()
+        status = self._lib.mlflow_submitted_run_get_status(self._handle, ctypes.byref(out))
+        self._library.check("mlflow_submitted_run_get_status", status)
+        return RUN_STATUS_NAME[out.value]
+
+    def cancel(self) -> str:
+        out = ctypes.c_int32()
+        status = self._lib.mlflow_submitted_run_cancel(self._handle, ctypes.byref(out))
+        self._library.check("mlflow_submitted_run_cancel", status)
+        return RUN_STATUS_NAME[out.value]
+
+    def free(self) -> None:
+        """mlflow_submitted_run_free: the handle only; the entry point keeps running."""
+        if self._handle:
+            self._lib.mlflow_submitted_run_free(self._handle)
             self._handle = None

@@ -33,7 +33,7 @@ def _serve(connection, library_path: str | None, environment: dict[str, str | No
 
     def describe(value: Any) -> Any:
         nonlocal next_id
-        if isinstance(value, (libmlflow_c.Client, libmlflow_c.Run)):
+        if isinstance(value, (libmlflow_c.Client, libmlflow_c.Run, libmlflow_c.SubmittedRun)):
             next_id += 1
             objects[next_id] = value
             kind = "client" if isinstance(value, libmlflow_c.Client) else "run"
@@ -149,7 +149,7 @@ class ClientProxy(_Proxy):
 
 
 class RunProxy(_Proxy):
-    """libmlflow_c.Run in the worker."""
+    """libmlflow_c.Run (or libmlflow_c.SubmittedRun, a project's run) in the worker."""
 
     def __init__(self, worker: LibmlflowProcess, object_id: int, run_id: str):
         super().__init__(worker, object_id)

@@ -85,7 +85,13 @@ pub fn fetch_project(uri: &str, version: Option<&str>, cwd: &Path) -> Result<Fet
                     dir.display()
                 )));
             }
-            clone(uri, &dir.to_string_lossy(), version, &subdir)
+            let mut fetched = clone(uri, &dir.to_string_lossy(), version, &subdir)?;
+            // MLflow fetches a local repository in place, giving it the URI as written as its
+            // `origin` when it has none: the repository URL tag is that origin, not our clone's.
+            let origin = git(&["remote", "get-url", "origin"], Some(&dir)).ok().filter(|u| !u.is_empty());
+            let given = if url_scheme(&base) == "file" { base.clone() } else { dir.display().to_string() };
+            fetched.git_repo_url = Some(strip_credentials(&origin.unwrap_or(given)));
+            Ok(fetched)
         }
         None if is_remote_git_uri(&base) => clone(uri, &base, version, &subdir),
         None => Err(Error::not_found(format!(

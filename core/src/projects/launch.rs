@@ -83,3 +83,38 @@ pub fn check_program(command: &str, work_dir: &Path, bin_dir: Option<&Path>, ent
          nothing was run and no run was created"
     )))
 }
+
+/// The tracking URI the entry point gets. The entry point runs in the project directory, so a
+/// relative sqlite path (`sqlite:///mlflow.db`, the default) would name another database there;
+/// it is made absolute against this process's directory first. (`mlflow run` passes it as is, and
+/// the code inside then logs into a new database in the project directory.)
+pub(crate) fn child_tracking_uri(uri: &str) -> String {
+    match uri.strip_prefix("sqlite:///") {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !rest.starts_with(":memory:") => {
+            let (path, query) = match rest.find('?') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, ""),
+            };
+            format!("sqlite:///{}{query}", crate::util::absolute(std::path::Path::new(path)).display())
+        }
+        _ => uri.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod child_uri_tests {
+    use super::child_tracking_uri;
+
+    #[test]
+    fn relative_sqlite_paths_become_absolute_others_stay() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(child_tracking_uri("sqlite:///mlflow.db"), format!("sqlite:///{}/mlflow.db", cwd.display()));
+        assert_eq!(
+            child_tracking_uri("sqlite:///d/m.db?mode=ro"),
+            format!("sqlite:///{}/d/m.db?mode=ro", cwd.display())
+        );
+        for kept in ["sqlite:////abs/m.db", "sqlite://", "sqlite:///:memory:", "http://127.0.0.1:5000"] {
+            assert_eq!(child_tracking_uri(kept), kept);
+        }
+    }
+}

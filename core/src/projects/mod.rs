@@ -263,7 +263,7 @@ fn record_and_launch(client: &Client, run_id: &str, plan: &Plan, work_dir: &Path
     client.sync()?;
     let run_env = launch::RunEnv {
         run_id: run_id.to_string(),
-        tracking_uri: client.tracking_uri().to_string(),
+        tracking_uri: launch::child_tracking_uri(client.tracking_uri()),
         experiment_id: plan.experiment_id.clone(),
     };
     launch::spawn(&plan.shell_line, work_dir, &run_env)
