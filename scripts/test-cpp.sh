@@ -3,7 +3,8 @@
 #   1. builds libmlflow (cargo, release) and, with CMake + Ninja, the examples and the tests;
 #   2. compiles the C++ header alone under strict warnings (C++17/20, g++ and clang++ if present);
 #   3. runs ctest: GoogleTest tests of the C ABI and the C++ layer (tracking, artifacts, model
-#      registry, save_model/log_model, bad input), a plain C11 test of the header, and the C++ layer
+#      registry, save_model/log_model, MLflow projects — run_project on examples/projects, read back
+#      with MLflow's Python client —, bad input), a plain C11 test of the header, and the C++ layer
 #      against a real `mlflow server` on 127.0.0.1 (online, offline + sync, dead server, artifacts
 #      through its proxy, the registry and log_model; one server for them all, from .venv, with
 #      --serve-artifacts, started and stopped by ctest fixtures); artifact interop with MLflow's Python
@@ -130,6 +131,7 @@ valgrind_check() {
     --errors-for-leak-kinds=definite,indirect,possible --suppressions="$root/tests/cpp/valgrind.supp" \
     --error-exitcode=99 "$@"
 }
+# The project tests (CppProjects.*) run under it too: their entry points are children valgrind does not trace.
 # The artifact and model interop tests spend their time in MLflow's Python (not traced by valgrind);
 # their C++ side is the same code the other artifact tests and the model example (below) run.
 valgrind_check "$build/tests/cpp/mlflow_cpp_tests" --gtest_brief=1 \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python binding's tests: builds and installs the libmlflow wheel (build-python-wheel.sh),
 # then runs pytest on bindings/python/tests (fluent and client API, bad input, fork/exit/threads,
-# and interop with the real mlflow 3.17.2 on the same mlflow.db).
+# MLflow projects, and interop with the real mlflow 3.17.2 on the same mlflow.db).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -2,7 +2,8 @@
 # Tests of the R package (bindings/r): builds libmlflow's static library, then
 #   R CMD build + R CMD check --no-manual   compiles the .Call glue against include/mlflow.h and
 #       libmlflow.a, runs every Rd example and the testthat suite (API, bad input, closed
-#       clients, interop with MLflow 3.17.2 from .venv); any ERROR or WARNING fails
+#       clients, interop with MLflow 3.17.2 from .venv, the MLflow projects of examples/projects run
+#       with mlflow_run()/mlflow_submit_run() and read back by MLflow); any ERROR or WARNING fails
 #   examples/r/train.R                      the training loop, then MLflow 3.17.2 (Python) checks
 #       what it logged (runs, metrics, and the artifacts it downloads) and loads the model it
 #       registered by alias, predicting what the best run predicted

@@ -275,7 +275,8 @@ fn load_and_save_use_the_mlmodel_file_of_a_directory() {
     assert_eq!(MlModel::load(dir.path()).unwrap(), m);
     assert_eq!(MlModel::load(&dir.path().join("MLmodel")).unwrap(), m);
     let err = MlModel::load(&dir.path().join("missing")).unwrap_err();
-    assert!(err.message().contains("cannot read"), "{err}");
+    assert_eq!(err.kind(), mlflow_core::ErrorKind::NotFound, "{err}");
+    assert!(err.message().contains("no MLmodel file at"), "{err}");
 }
 
 // ---- PyYAML -----------------------------------------------------------------------------------

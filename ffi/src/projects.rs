@@ -160,11 +160,7 @@ pub extern "C" fn mlflow_client_run_project(
 
 /// The error of a synchronous run whose entry point did not succeed (MLflow raises the same).
 fn failed(run: &SubmittedRun, status: RunStatus) -> Failure {
-    let code = run.exit_code().map(|c| format!(" with exit code {c}")).unwrap_or_default();
-    Failure::new(
-        MLFLOW_ERR_INVALID_STATE,
-        format!("Run (ID '{}') failed{code}: status {}; command: {}", run.run_id(), status.as_str(), run.command()),
-    )
+    Failure::from(run.failure(status))
 }
 
 /// The run's id (32 hex characters), valid until the handle is freed; NULL if `run` is NULL.

@@ -3,9 +3,11 @@
 #include <mlflow/mlflow.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 std::string_view hygiene_version_b();
@@ -32,4 +34,22 @@ void hygiene_artifact_calls(const mlflow::Client& client) {
   client.log_artifacts("run", "d", {}, mlflow::Progress());
   for (const mlflow::FileInfo& f : client.list_artifacts("run")) (void)f.file_size.value_or(0);
   (void)client.download_artifacts({"run", "", "", "dst"}, [](std::uint64_t, std::uint64_t) {});
+}
+
+void hygiene_project_calls(const mlflow::Client& client);
+
+// Never called: compiles the MLflow Projects calls and the parameter templates under the strict warnings.
+void hygiene_project_calls(const mlflow::Client& client) {
+  mlflow::ProjectRunOptions options;
+  options.parameter("f", 0.25).parameter("i", 3).parameter("u", 7u).parameter("b", true).parameter("s", "x");
+  try {
+    mlflow::SubmittedRun run = client.run_project("project", options);
+    const mlflow::SubmittedRun moved = std::move(run);
+    (void)moved.wait_for(std::chrono::seconds(1));
+    if (moved.get_status() == mlflow::RunStatus::Running) (void)moved.cancel();
+    (void)moved.wait();
+  } catch (const mlflow::ProjectRunFailed& e) {
+    (void)e.run_id();
+    (void)e.run_status();
+  }
 }

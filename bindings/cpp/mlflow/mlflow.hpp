@@ -37,6 +37,10 @@
 //     mlflow::save_model(mlflow::ModelSpec("onnx").file("model.onnx"), "out/model");
 //     mlflow::ModelInfo info = client.log_model(run.id(), "out/model", {"model", "my-model"});
 //     client.set_registered_model_alias("my-model", "champion", *info.registered_model_version);
+// - MLflow Projects: Client::run_project(uri, ProjectRunOptions) is mlflow.projects.run (local
+//   backend) and returns a move-only SubmittedRun (run_id, wait, wait_for, get_status, cancel);
+//   destroying it never stops the entry point. A failed synchronous run throws ProjectRunFailed,
+//   which carries the run id.
 // - Thread safety is the C library's: a Client and a Run may be used from many threads at once,
 //   an Options object may not. Moving or destroying a handle while another thread uses it is a
 //   data race, as for any C++ object.
@@ -1220,6 +1224,155 @@ inline std::string log_model_options_json(const LogModelOptions& o) {
 
 }  // namespace detail
 
+// ---- MLflow Projects: mlflow.projects.run ---------------------------------------------------
+
+/// The arguments of `mlflow.projects.run` after the URI, with MLflow's names. Empty strings mean
+/// "not given" (MLflow's None). Only the local backend exists here: a `backend` other than
+/// "local", any `docker_args` or `env_manager = "conda"` is refused with MLFLOW_ERR_INVALID_ARGUMENT
+/// before anything runs, never ignored.
+///
+///   mlflow::ProjectRunOptions options;
+///   options.parameter("alpha", 0.3).parameter("label", "fit");
+///   options.env_manager = "local";
+///   mlflow::SubmittedRun run = client.run_project("examples/projects/python", options);
+struct ProjectRunOptions {
+  std::string entry_point = "main";  ///< An entry point of the MLproject, or a .py/.sh file of the project.
+  std::map<std::string, std::string> parameters;  ///< name -> value, as `mlflow run -P name=value`.
+  std::string version;                           ///< Git commit or branch (git URIs only).
+  std::string experiment_name;                   ///< At most one of experiment_name and experiment_id.
+  std::string experiment_id;
+  std::string run_name;
+  std::string run_id;         ///< Run in this existing run instead of creating one.
+  std::string parent_run_id;  ///< Make the new run a child of this run.
+  std::string env_manager;    ///< "local", "virtualenv" or "uv"; empty: MLflow's default.
+  std::string storage_dir;    ///< Where remote `path` parameters are downloaded.
+  std::string env_root;       ///< The virtualenv cache (libmlflow's own option).
+  bool synchronous = true;    ///< Wait for the entry point to end (a failure throws ProjectRunFailed).
+  std::string backend = "local";                   ///< Only "local" is supported.
+  std::map<std::string, std::string> docker_args;  ///< Docker is not supported: must stay empty.
+
+  /// Sets a parameter; numbers and bools are written as Python's str() writes them ("0.5", "3").
+  ProjectRunOptions& parameter(std::string_view name, std::string_view value) {
+    parameters[std::string(name)] = std::string(value);
+    return *this;
+  }
+  template <typename T, detail::if_arithmetic<T> = 0>
+  ProjectRunOptions& parameter(std::string_view name, T value) {
+    return parameter(name, std::string_view(detail::value_string(value)));
+  }
+};
+
+/// Thrown by Client::run_project when a synchronous run's entry point failed or was killed
+/// (MLFLOW_ERR_INVALID_STATE; the run is FAILED or KILLED), as MLflow's ExecutionException. It
+/// carries the run's id and final status, so the run can be looked at.
+class ProjectRunFailed : public Error {
+ public:
+  ProjectRunFailed(mlflow_status status, const std::string& message, std::string run_id, RunStatus run_status)
+      : Error(status, message), run_id_(std::move(run_id)), run_status_(run_status) {}
+
+  const std::string& run_id() const noexcept { return run_id_; }
+  RunStatus run_status() const noexcept { return run_status_; }
+
+ private:
+  std::string run_id_;
+  RunStatus run_status_;
+};
+
+/// A project run started by Client::run_project (MLflow's SubmittedRun). Move-only; one thread
+/// may wait while another cancels. Destroying it neither waits for nor stops the entry point:
+/// libmlflow still ends the run (FINISHED, FAILED or KILLED) when the process exits.
+class SubmittedRun {
+ public:
+  /// An empty handle (as after a move); only assignment and destruction are meaningful.
+  SubmittedRun() noexcept = default;
+  ~SubmittedRun() { mlflow_submitted_run_free(handle_); }
+
+  SubmittedRun(SubmittedRun&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  SubmittedRun& operator=(SubmittedRun&& other) noexcept {
+    if (this != &other) {
+      mlflow_submitted_run_free(handle_);
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  SubmittedRun(const SubmittedRun&) = delete;
+  SubmittedRun& operator=(const SubmittedRun&) = delete;
+
+  /// The run id (32 hex characters); empty for an empty handle.
+  std::string_view run_id() const noexcept {
+    const char* id = mlflow_submitted_run_id(handle_);
+    return id == nullptr ? std::string_view() : std::string_view(id);
+  }
+
+  /// Waits until the entry point has exited and the run is ended: FINISHED, FAILED or KILLED.
+  RunStatus wait() const { return wait_ms(MLFLOW_WAIT_FOREVER); }
+  /// Waits at most `timeout`; RunStatus::Running when it passed first (a negative one: no wait).
+  RunStatus wait_for(std::chrono::milliseconds timeout) const {
+    return wait_ms(timeout.count() < 0 ? 0 : static_cast<std::int64_t>(timeout.count()));
+  }
+  /// The status now, without waiting (Running until the run is ended).
+  RunStatus get_status() const {
+    std::int32_t status = MLFLOW_RUN_RUNNING;
+    detail::check(mlflow_submitted_run_get_status(handle_, &status));
+    return static_cast<RunStatus>(status);
+  }
+  /// Stops the entry point and all it started (SIGTERM, SIGKILL after 10 s) and returns once the
+  /// run is ended KILLED; a run that already ended keeps (and returns) its status.
+  RunStatus cancel() const {
+    std::int32_t status = MLFLOW_RUN_KILLED;
+    detail::check(mlflow_submitted_run_cancel(handle_, &status));
+    return static_cast<RunStatus>(status);
+  }
+
+  /// The C handle, for calls this header does not wrap (NULL for an empty handle).
+  mlflow_submitted_run* get() const noexcept { return handle_; }
+  explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+ private:
+  friend class Client;
+
+  explicit SubmittedRun(mlflow_submitted_run* handle) noexcept : handle_(handle) {}
+
+  RunStatus wait_ms(std::int64_t timeout_ms) const {
+    std::int32_t status = MLFLOW_RUN_RUNNING;
+    detail::check(mlflow_submitted_run_wait(handle_, timeout_ms, &status));
+    return static_cast<RunStatus>(status);
+  }
+
+  mlflow_submitted_run* handle_ = nullptr;
+};
+
+namespace detail {
+
+/// The options object of mlflow_client_run_project; refuses what only MLflow's other backends
+/// (Databricks, Kubernetes, Docker) would use.
+inline std::string project_run_options_json(const ProjectRunOptions& o) {
+  if (!o.backend.empty() && o.backend != "local") {
+    throw Error(MLFLOW_ERR_INVALID_ARGUMENT, "run_project: backend '" + o.backend +
+                                                 "' is not supported; libmlflow runs projects with the local backend");
+  }
+  if (!o.docker_args.empty()) {
+    throw Error(MLFLOW_ERR_INVALID_ARGUMENT,
+                "run_project: docker_args given, but Docker environments are not supported by libmlflow");
+  }
+  JsonObject json;
+  json.string("entry_point", o.entry_point.empty() ? std::string_view("main") : std::string_view(o.entry_point));
+  if (!o.parameters.empty()) json.string_map("parameters", o.parameters);
+  json.optional_string("version", o.version)
+      .optional_string("experiment_name", o.experiment_name)
+      .optional_string("experiment_id", o.experiment_id)
+      .optional_string("run_name", o.run_name)
+      .optional_string("run_id", o.run_id)
+      .optional_string("parent_run_id", o.parent_run_id)
+      .optional_string("env_manager", o.env_manager)
+      .optional_string("storage_dir", o.storage_dir)
+      .optional_string("env_root", o.env_root)
+      .boolean("synchronous", o.synchronous);
+  return json.text();
+}
+
+}  // namespace detail
+
 // ---- client -------------------------------------------------------------------------------
 
 /// An MLflow client. Move-only; thread-safe. Run handles keep the underlying client alive, so a
@@ -1291,6 +1444,30 @@ class Client {
     mlflow_run* run = nullptr;
     detail::check(mlflow_client_attach_run(handle_, detail::c_string(run_id, "run_id").c_str(), &run));
     return Run(run, false);
+  }
+
+  // -- MLflow Projects --
+
+  /// `mlflow.projects.run(uri, ...)` with the local backend: runs the project at `uri` (a
+  /// directory, a `file://` or git URI, optionally `#subdir`) as `mlflow run` does, in a run with
+  /// MLflow's project tags and the parameters as params. Synchronous (the default): returns once
+  /// the entry point has ended FINISHED, and throws ProjectRunFailed (with the run id) when it
+  /// failed. Not synchronous: returns once it has started. Bad input (no MLproject, an unknown
+  /// entry point, a missing or invalid parameter, an unknown experiment, an unsupported backend)
+  /// throws mlflow::Error before any run is created.
+  SubmittedRun run_project(std::string_view uri, const ProjectRunOptions& options = {}) const {
+    const std::string options_json = detail::project_run_options_json(options);
+    mlflow_submitted_run* out = nullptr;
+    const mlflow_status status =
+        mlflow_client_run_project(handle_, detail::c_string(uri, "uri").c_str(), options_json.c_str(), &out);
+    if (status == MLFLOW_OK) return SubmittedRun(out);
+    const std::string message = mlflow_last_error_message();
+    if (out == nullptr) throw Error(status, message);
+    // The entry point ran and failed (or its end could not be recorded): the handle still names the run.
+    SubmittedRun failed(out);
+    std::int32_t run_status = MLFLOW_RUN_FAILED;
+    (void)mlflow_submitted_run_get_status(out, &run_status);
+    throw ProjectRunFailed(status, message, std::string(failed.run_id()), static_cast<RunStatus>(run_status));
   }
 
   // -- artifacts (stored where MLflow stores them: <experiment artifact location>/<run id>/artifacts) --

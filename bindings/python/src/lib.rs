@@ -16,6 +16,7 @@ mod client;
 mod error;
 mod keys;
 mod models;
+mod projects;
 mod run;
 mod spool;
 #[cfg(sqlite_linked)]
@@ -26,6 +27,7 @@ pub use artifacts::{ArtifactFile, ProgressListener};
 pub use client::{KeyValue, MetricPoint, NativeClient};
 pub use error::{ErrorFields, NativeError};
 pub use models::{read_mlmodel, save_model};
+pub use projects::{NativeSubmittedRun, ProjectRunOptions};
 pub use run::NativeRun;
 pub use spool::{sync_spool, CloseSummary, RunIdPair, SyncOutcome};
 pub use sqlite_library::{

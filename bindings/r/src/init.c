@@ -38,6 +38,11 @@ SEXP C_transition_model_version_stage(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_get_model_version_download_uri(SEXP, SEXP, SEXP);
 SEXP C_model_load(SEXP);
 SEXP C_model_save(SEXP, SEXP);
+SEXP C_run_project(SEXP, SEXP, SEXP);
+SEXP C_submitted_run_id(SEXP);
+SEXP C_submitted_run_wait(SEXP, SEXP);
+SEXP C_submitted_run_get_status(SEXP);
+SEXP C_submitted_run_cancel(SEXP);
 
 #define ENTRY(name, n) {#name, (DL_FUNC)&name, n}
 
@@ -54,6 +59,8 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_log_model, 5),       ENTRY(C_register_model, 3),  ENTRY(C_set_registered_model_alias, 4),
     ENTRY(C_delete_registered_model_alias, 3), ENTRY(C_transition_model_version_stage, 5),
     ENTRY(C_get_model_version_download_uri, 3), ENTRY(C_model_load, 1), ENTRY(C_model_save, 2),
+    ENTRY(C_run_project, 3),     ENTRY(C_submitted_run_id, 1), ENTRY(C_submitted_run_wait, 2),
+    ENTRY(C_submitted_run_get_status, 1), ENTRY(C_submitted_run_cancel, 1),
     {NULL, NULL, 0}};
 
 void R_init_libmlflow(DllInfo *dll) {

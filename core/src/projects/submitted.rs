@@ -228,11 +228,19 @@ pub(crate) fn end_unless_ended(client: &Client, run_id: &str, status: RunStatus)
 
 /// The error a synchronous run returns when the entry point failed (MLflow raises the same).
 pub(crate) fn failed_error(run: &SubmittedRun, status: RunStatus) -> Error {
-    let code = run.exit_code().map(|c| format!(" with exit code {c}")).unwrap_or_default();
-    Error::invalid_state(format!(
-        "Run (ID '{}') failed{code}: status {}; command: {}",
-        run.run_id,
-        status.as_str(),
-        run.command
-    ))
+    run.failure(status)
+}
+
+impl SubmittedRun {
+    /// The error of a synchronous run whose entry point did not succeed, with MLflow's message
+    /// (its `ExecutionException`): every binding reports a failed run with this one text.
+    pub fn failure(&self, status: RunStatus) -> Error {
+        let code = self.exit_code().map(|c| format!(" with exit code {c}")).unwrap_or_default();
+        Error::invalid_state(format!(
+            "Run (ID '{}') failed{code}: status {}; command: {}",
+            self.run_id,
+            status.as_str(),
+            self.command
+        ))
+    }
 }

@@ -16,6 +16,7 @@ mod failure;
 mod handles;
 mod models;
 mod progress;
+mod projects;
 mod registry;
 mod registry_entities;
 mod run;

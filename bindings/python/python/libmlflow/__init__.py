@@ -20,10 +20,13 @@ Models (MLflow 3): ``libmlflow.sklearn``, ``libmlflow.xgboost``, ``libmlflow.lig
 ``libmlflow.onnx`` and ``libmlflow.pyfunc`` (``log_model``/``save_model``/``load_model``) write
 MLflow 3.17.2's model directories through the core, log them as LoggedModels and register them;
 ``register_model`` and the registry calls of ``MlflowClient`` use MLflow's names.
+
+Projects: ``libmlflow.projects.run`` (also ``libmlflow.run``) runs an MLproject's entry point in
+a new run, as ``mlflow run`` does (local backend).
 """
 
 from libmlflow import artifacts, config, entities, exceptions, spool, tracking
-from libmlflow import lightgbm, models, onnx, pyfunc, sklearn, xgboost
+from libmlflow import lightgbm, models, onnx, projects, pyfunc, sklearn, xgboost
 from libmlflow._model_registry import (
     delete_logged_model_tag,
     get_logged_model,
@@ -70,6 +73,7 @@ from libmlflow.fluent import (
     set_tracking_uri,
     start_run,
 )
+from libmlflow.projects import run
 from libmlflow.spool import CloseReport, SyncReport, sync_spool
 from libmlflow.tracking import MlflowClient
 
@@ -123,8 +127,10 @@ __all__ = [
     "log_text",
     "models",
     "onnx",
+    "projects",
     "pyfunc",
     "register_model",
+    "run",
     "search_experiments",
     "search_model_versions",
     "search_registered_models",

@@ -4,7 +4,8 @@
 ``TEMPORARILY_UNAVAILABLE``, ``PERMISSION_DENIED``, ``BAD_REQUEST`` ...). A few of libmlflow's kinds get a
 subclass, so they can be caught alone: :class:`MlflowClosedException`,
 :class:`MlflowUnavailableException` (tracking server unreachable; logged data waits in the spool),
-:class:`MlflowPermissionDeniedException`, and :class:`MlflowSyncException` (``sync_spool``)."""
+:class:`MlflowPermissionDeniedException`, :class:`MlflowSyncException` (``sync_spool``) and
+:class:`ExecutionException` (MLflow projects)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,17 @@ class MlflowCloseException(MlflowException):
         super().__init__(message, error_code=error_code, kind=kind, **kwargs)
         self.report = report
 
+
+
+class ExecutionException(MlflowException):
+    """A project run could not be started (bad project, entry point, parameters, environment or
+    backend) or, run synchronously, did not finish (``mlflow.exceptions.ExecutionException``).
+    ``run_id`` is the failed run's id, None when no run was created."""
+
+    def __init__(self, message: Any, error_code: str = INTERNAL_ERROR, kind: str | None = None,
+                 run_id: str | None = None, **kwargs: Any):
+        super().__init__(message, error_code=error_code, kind=kind, **kwargs)
+        self.run_id = run_id
 
 # libmlflow's error kinds with their own exception class; every other kind is MlflowException.
 _CLASS_BY_KIND: dict[str, type[MlflowException]] = {

@@ -1078,6 +1078,61 @@ public final class MlflowClient implements AutoCloseable {
   }
 
   /**
+   * Runs an MLflow project as {@code mlflow.projects.run(uri, ...)} does with the local backend:
+   * {@code uri} is a project directory, a {@code file://} URI or a git URI, with an optional
+   * {@code #subdir}. The MLproject, entry point and parameters are checked, the environment made
+   * ready, a run created with MLflow's tags ({@code mlflow.source.type} PROJECT, {@code
+   * mlflow.project.entryPoint}, git commit, ...) and the parameters, and the entry point started
+   * with {@code MLFLOW_RUN_ID}, {@code MLFLOW_TRACKING_URI} and {@code MLFLOW_EXPERIMENT_ID} set;
+   * its output goes to this process's standard output and error.
+   *
+   * <p>Synchronous (the default): returns once the entry point has succeeded, or throws {@link
+   * ProjectRunFailedException} (with the run id) if it failed. Otherwise returns once it started.
+   * Bad input (no MLproject, an unknown entry point, a missing or invalid parameter, a command
+   * not found, an unknown experiment, an unsupported backend or environment) throws {@link
+   * MlflowClientException} before any run is created. Close the returned run when done with it:
+   * closing never stops the entry point.
+   */
+  public SubmittedRun runProject(String uri, ProjectRunOptions options) {
+    notNull(uri, "uri");
+    notNull(options, "options");
+    String unsupported = options.unsupported();
+    if (unsupported != null) {
+      throw new MlflowClientException("INVALID_PARAMETER_VALUE", "INVALID_ARGUMENT", unsupported);
+    }
+    String[][] p = Arguments.pairs(options.parameters, "parameters");
+    long s = handle.enter();
+    long address;
+    try {
+      address =
+          NativeBridge.runProject(
+              handle.address(),
+              uri,
+              options.entryPoint,
+              options.version,
+              p[0],
+              p[1],
+              options.experimentName,
+              options.experimentId,
+              options.storageDir,
+              options.runId,
+              options.runName,
+              options.parentRunId,
+              options.envManager,
+              options.envRoot,
+              options.synchronous);
+    } finally {
+      handle.exit(s);
+    }
+    return new SubmittedRun(address);
+  }
+
+  /** {@link #runProject(String, ProjectRunOptions)} with MLflow's defaults (entry point main). */
+  public SubmittedRun runProject(String uri) {
+    return runProject(uri, ProjectRunOptions.defaults());
+  }
+
+  /**
    * {@link #syncSpool(String, String, Duration)} of the default spool directory to {@code
    * MLFLOW_TRACKING_URI}, for up to 5 minutes.
    */

@@ -239,4 +239,34 @@ final class NativeBridge {
   static native RunInfo runEnd(long run, String status);
 
   static native void runClose(long run);
+
+  // ---- MLflow Projects (submitted-run handles) ----
+  /** The SubmittedRun handle; a failed synchronous run throws ProjectRunFailedException. */
+  static native long runProject(
+      long client,
+      String uri,
+      String entryPoint,
+      String version,
+      String[] paramKeys,
+      String[] paramValues,
+      String experimentName,
+      String experimentId,
+      String storageDir,
+      String runId,
+      String runName,
+      String parentRunId,
+      String envManager,
+      String envRoot,
+      boolean synchronous);
+
+  static native String submittedRunId(long run);
+
+  /** The final status's name, or null if still running after timeoutMs (negative: no limit). */
+  static native String submittedRunWait(long run, long timeoutMs);
+
+  static native String submittedRunStatus(long run);
+
+  static native String submittedRunCancel(long run);
+
+  static native void submittedRunFree(long run);
 }
