@@ -1,5 +1,6 @@
 """Every tracking operation of libmlflow against a real `mlflow server` (sqlite backend) over
-REST: the typed C calls and every `mlflow_client_call` method (core/src/json_api.rs METHODS).
+REST: the typed C calls and every tracking `mlflow_client_call` method (core/src/json_api/mod.rs METHODS;
+the registry methods of core/src/json_api/registry.rs: test_registry.py).
 What libmlflow wrote is read back with MLflow's own client through the server; what libmlflow
 read is compared with the server's own JSON answer to the same request."""
 
@@ -326,8 +327,8 @@ def test_errors_keep_mlflow_codes_and_messages(setup):
 
 
 def test_every_json_method_was_exercised():
-    """Guards against methods added to libmlflow (json_api.rs METHODS) without a REST test here."""
-    source = (REPO_ROOT / "core" / "src" / "json_api.rs").read_text()
+    """Guards against tracking methods added to libmlflow (json_api/mod.rs METHODS) without a REST test here."""
+    source = (REPO_ROOT / "core" / "src" / "json_api" / "mod.rs").read_text()
     listed = source[source.index("pub const METHODS") :]
     listed = listed[: listed.index("];")]
     assert set(re.findall(r'"([a-z-]+/[a-z-]+)"', listed)) == set(JSON_METHODS)
