@@ -268,8 +268,7 @@ impl ModelInfo {
     /// in MLflow 3; `registered_model_version` the version number when registered), plus the
     /// whole stamped MLmodel under `mlmodel`.
     pub fn to_json(&self) -> serde_json::Value {
-        let mlmodel: serde_json::Map<String, serde_json::Value> =
-            self.mlmodel.to_map().iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+        let mlmodel = crate::models::mlmodel_to_json(&self.mlmodel);
         serde_json::json!({
             "model_id": self.model_id,
             "model_uri": self.model_uri,

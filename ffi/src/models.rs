@@ -9,7 +9,7 @@ use std::ffi::{c_char, c_void};
 use std::path::Path;
 
 use mlflow_core::log_model::LogModelOptions;
-use mlflow_core::models::{MlModel, ModelBuilder, ModelSpec};
+use mlflow_core::models::{mlmodel_to_json, save_model_from_spec_json, MlModel};
 
 use crate::artifacts::{mlflow_progress_callback, progress_of};
 use crate::boundary::*;
@@ -168,9 +168,7 @@ pub extern "C" fn mlflow_model_load(
     guard(|| {
         require_out(out_json, "out_json")?;
         let model = MlModel::load(Path::new(str_arg(path, "path")?))?;
-        let json: serde_json::Map<String, serde_json::Value> =
-            model.to_map().iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-        give_string(json_text(&json.into())?, out_json, out_len, "out_json")
+        give_string(json_text(&mlmodel_to_json(&model))?, out_json, out_len, "out_json")
     })
 }
 
@@ -194,10 +192,10 @@ pub extern "C" fn mlflow_model_save(
     out_len: *mut usize,
 ) -> mlflow_status {
     guard(|| {
-        let spec = ModelSpec::from_json(str_arg(spec_json, "spec_json")?)?;
         let base = std::env::current_dir()
             .map_err(|e| Failure::new(MLFLOW_ERR_STORAGE, format!("cannot read the current directory: {e}")))?;
-        let model = ModelBuilder::from_spec(&spec, &base)?.save(Path::new(str_arg(dest_dir, "dest_dir")?))?;
+        let dest = Path::new(str_arg(dest_dir, "dest_dir")?);
+        let model = save_model_from_spec_json(str_arg(spec_json, "spec_json")?, dest, &base)?;
         if out_mlmodel.is_null() {
             return Ok(());
         }

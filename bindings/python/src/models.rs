@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use mlflow_core::log_model::LogModelOptions;
-use mlflow_core::models::{validate_model_dir, MlModel, ModelBuilder, ModelSpec};
+use mlflow_core::models::{save_model_from_spec_json, validate_model_dir, MlModel};
 use mlflow_core::registry::ModelVersionTag;
 
 use crate::artifacts::ProgressListener;
@@ -22,9 +22,7 @@ fn local_path(bytes: Vec<u8>) -> PathBuf {
 
 /// The MLmodel as MLflow's `Model.to_dict()` (JSON text).
 fn mlmodel_json(model: &MlModel) -> String {
-    let map: serde_json::Map<String, serde_json::Value> =
-        model.to_map().iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-    serde_json::Value::Object(map).to_string()
+    mlflow_core::models::mlmodel_to_json(model).to_string()
 }
 
 /// `mlflow.<flavor>.save_model`: builds the model directory `dest` (absent or empty) from the JSON
@@ -32,9 +30,8 @@ fn mlmodel_json(model: &MlModel) -> String {
 /// returns the MLmodel written, as JSON. Nothing is left at `dest` on error.
 #[uniffi::export]
 pub fn save_model(spec_json: String, base_dir_bytes: Vec<u8>, dest_bytes: Vec<u8>) -> NativeResult<String> {
-    let spec = ModelSpec::from_json(&spec_json)?;
-    let builder = ModelBuilder::from_spec(&spec, &local_path(base_dir_bytes))?;
-    Ok(mlmodel_json(&builder.save(&local_path(dest_bytes))?))
+    let model = save_model_from_spec_json(&spec_json, &local_path(dest_bytes), &local_path(base_dir_bytes))?;
+    Ok(mlmodel_json(&model))
 }
 
 /// Reads and checks a model directory (or an MLmodel file's directory) as `log_model` would:

@@ -10,7 +10,7 @@ use jni::objects::{JClass, JObject, JObjectArray, JString};
 use jni::sys::jlong;
 use jni::EnvUnowned;
 use mlflow_core::log_model::LogModelOptions;
-use mlflow_core::models::{ModelBuilder, ModelSpec};
+use mlflow_core::models::save_model_from_spec_json;
 use mlflow_core::registry::ModelVersionTag;
 
 use crate::args::{opt_string, pairs, string};
@@ -30,10 +30,10 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_saveModel<'l>(
     dest_dir: JString<'l>,
 ) -> JString<'l> {
     env.with_env(|env| -> Result<_, Failure> {
-        let spec = ModelSpec::from_json(&string(env, &spec_json, "spec")?)?;
+        let spec = string(env, &spec_json, "spec")?;
         let base = string(env, &base_dir, "baseDir")?;
         let dest = string(env, &dest_dir, "destDir")?;
-        let model = ModelBuilder::from_spec(&spec, Path::new(&base))?.save(Path::new(&dest))?;
+        let model = save_model_from_spec_json(&spec, Path::new(&dest), Path::new(&base))?;
         Ok(env.new_string(model.to_yaml())?)
     })
     .resolve::<ThrowJava>()
