@@ -239,16 +239,15 @@ fn substitution_matches_mlflow() {
         .map(|(ep, params)| serde_json::json!({"dir": project, "entry_point": ep, "params": params}))
         .collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/projects_compute.py");
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .current_dir(&cwd)
-        // The same $SHELL as ours (`.sh` entry points run with it).
-        .env("SHELL", std::env::var("SHELL").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = Command::new(&python);
+    command.arg(&script).current_dir(&cwd);
+    // The same $SHELL as ours (`.sh` entry points run with it). Where it is unset (CI containers) MLflow falls
+    // back to bash as we do; passing it on as "" would make MLflow's command " run.sh".
+    match std::env::var("SHELL") {
+        Ok(shell) if !shell.is_empty() => command.env("SHELL", shell),
+        _ => command.env_remove("SHELL"),
+    };
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(serde_json::to_string(&input).unwrap().as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
