@@ -591,6 +591,21 @@ enum mlflow_status mlflow_client_run_project(const struct mlflow_client *client,
 const char *mlflow_submitted_run_id(const struct mlflow_submitted_run *run);
 
 /**
+ * The command line the entry point runs (`bash -c` after parameter substitution; with a python
+ * environment, prefixed by its activation), as MLflow's `SubmittedRun.command`. Valid until the
+ * handle is freed; NULL if `run` is NULL.
+ */
+const char *mlflow_submitted_run_command(const struct mlflow_submitted_run *run);
+
+/**
+ * The entry point's exit code: `*out_code` receives 0–255 once it exited, or -1 while it is
+ * still running or when a signal ended it (a cancelled run, for one). For the message of a
+ * failed run, as MLflow's ("... failed with exit code 3 ...").
+ */
+enum mlflow_status mlflow_submitted_run_exit_code(const struct mlflow_submitted_run *run,
+                                                  int32_t *out_code);
+
+/**
  * Waits at most `timeout_ms` milliseconds (MLFLOW_WAIT_FOREVER: until the end) for the entry
  * point to exit and the run to be ended. `*out_status` receives an `mlflow_run_status`:
  * MLFLOW_RUN_FINISHED (exit code 0), MLFLOW_RUN_FAILED, MLFLOW_RUN_KILLED (cancelled), or

@@ -1,9 +1,10 @@
 //! Python entry points: MLflow's own client inside the entry point logs into the run libmlflow
-//! created (read back with MLflow), and the `virtualenv` environment manager builds a venv from
-//! python_env.yaml with the machine's Python, reuses it from the cache, and refuses a Python
-//! version that is not installed before any run exists.
+//! created (read back with MLflow), and the `virtualenv` and `uv` environment managers build an
+//! environment from python_env.yaml with the machine's Python, install its dependencies, reuse it
+//! from the cache, and refuse a Python version that is not installed before any run exists.
 //!
-//! One test: it puts the venv's `bin` first on PATH (the entry point runs `python`), which must
+//! One test: it puts the venv's `bin` first on PATH (the entry point runs `python`; `uv` is installed
+//! there from scripts/requirements-dev.txt) and sets pip's and uv's offline switches, which must
 //! happen before other threads read the environment.
 
 mod common;
@@ -33,7 +34,7 @@ fn python_entry_points_and_virtualenvs() {
 
     let ours = mlflow_client_inside_logs_into_the_run(&python);
     same_as_the_real_mlflow_run(&python, &ours);
-    virtualenv_from_python_env_yaml();
+    python_env_managers(&python);
 }
 
 fn read_with_mlflow(python: &Path, uri: &str) -> Vec<serde_json::Value> {
@@ -107,60 +108,124 @@ fn same_as_the_real_mlflow_run(python: &Path, ours: &serde_json::Value) {
     assert_eq!(comparable(ours), comparable(&theirs[0]));
 }
 
-fn virtualenv_from_python_env_yaml() {
+/// A wheel with no dependencies of its own (`tinydep`, whose `VALUE` says it came from this wheel),
+/// built with the standard library's zipfile so that installing it needs no package index.
+fn write_wheel(python: &Path, dir: &Path) -> &'static str {
+    const NAME: &str = "tinydep-1.0-py3-none-any.whl";
+    let script = r#"
+import sys, zipfile
+files = {
+    "tinydep/__init__.py": "VALUE = 'installed from the project wheel'\n",
+    "tinydep-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n",
+    "tinydep-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = "".join(f"{name},,\n" for name in files) + "tinydep-1.0.dist-info/RECORD,,\n"
+with zipfile.ZipFile(sys.argv[1], "w") as wheel:
+    for name, text in files.items():
+        wheel.writestr(name, text)
+    wheel.writestr("tinydep-1.0.dist-info/RECORD", record)
+"#;
+    let status = Command::new(python).arg("-c").arg(script).arg(dir.join(NAME)).status().unwrap();
+    assert!(status.success());
+    NAME
+}
+
+/// The `virtualenv` and `uv` managers build an environment from python_env.yaml with the machine's
+/// Python, install its dependencies (a wheel shipped in the project, referenced by a relative path as
+/// MLflow resolves it: against the project directory), run the entry point inside it, and reuse it.
+fn python_env_managers(python: &Path) {
+    // Nothing here may reach a package index: pip and uv are told so, and the wheel has no dependencies.
+    std::env::set_var("PIP_NO_INDEX", "1");
+    std::env::set_var("UV_OFFLINE", "1");
     let tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("UV_CACHE_DIR", tmp.path().join("uv-cache"));
     let project = tmp.path().join("project");
-    std::fs::create_dir(&project).unwrap();
+    std::fs::create_dir_all(project.join("wheels")).unwrap();
     std::fs::write(
         project.join("MLproject"),
-        "name: venv-example\nentry_points:\n  main:\n    parameters:\n      out: string\n    command: \"python prefix.py {out}\"\n",
+        "name: venv-example\npython_env: python_env.yaml\nentry_points:\n  main:\n    parameters:\n      out: string\n    \
+         command: \"python report.py {out}\"\n",
     )
     .unwrap();
-    std::fs::write(project.join("prefix.py"), "import sys\nopen(sys.argv[1], 'w').write(sys.prefix)\n").unwrap();
+    std::fs::write(
+        project.join("report.py"),
+        "import json, sys, tinydep\njson.dump({'prefix': sys.prefix, 'value': tinydep.VALUE}, open(sys.argv[1], 'w'))\n",
+    )
+    .unwrap();
+    let wheel = write_wheel(python, &project.join("wheels"));
     let env_root = tmp.path().join("envs");
-    let out = tmp.path().join("prefix.txt");
+    let out = tmp.path().join("report.json");
     let db = common::TestDb::new();
     let client = db.client();
-    let request = ProjectRun {
+    let request = |manager| ProjectRun {
         uri: project.display().to_string(),
         parameters: vec![("out".into(), out.display().to_string())],
-        env_manager: Some(EnvManager::Virtualenv),
+        env_manager: Some(manager),
         env_root: Some(env_root.clone()),
         ..ProjectRun::default()
     };
 
     // A Python this machine does not have: refused before a run exists.
     std::fs::write(project.join("python_env.yaml"), "python: \"2.1\"\ndependencies: []\n").unwrap();
-    let error = projects::run(&client, &request).unwrap_err();
+    let error = projects::run(&client, &request(EnvManager::Virtualenv)).unwrap_err();
     assert!(error.to_string().contains("Python 2.1, which is not installed"), "{error}");
     assert!(client.search_runs(&["0".into()], "", Default::default(), 10, &[], None).unwrap().items.is_empty());
 
+    // A dependency that cannot be installed: a clear error naming it, no run, no half-built env left.
     std::fs::write(
         project.join("python_env.yaml"),
-        format!("python: \"{}\"\nbuild_dependencies: []\ndependencies: []\n", machine_python_version()),
+        format!("python: \"{}\"\ndependencies:\n  - ./wheels/missing-1.0-py3-none-any.whl\n", machine_python_version()),
     )
     .unwrap();
-    let started = Instant::now();
-    let first = projects::run(&client, &request).unwrap();
-    let cold = started.elapsed();
-    let prefix = PathBuf::from(std::fs::read_to_string(&out).unwrap());
-    assert!(
-        prefix.starts_with(&env_root),
-        "ran in {} instead of a venv under {}",
-        prefix.display(),
-        env_root.display()
-    );
-    let run = client.get_run(first.run_id()).unwrap();
-    assert_eq!(run.info.status, RunStatus::Finished);
-    assert!(run.data.tags.iter().any(|t| t.key == "mlflow.project.env" && t.value == "virtualenv"));
-    assert!(first.command().starts_with("source "), "{}", first.command());
+    let error = projects::run(&client, &request(EnvManager::Virtualenv)).unwrap_err().to_string();
+    assert!(error.contains("install the packages of python_env.yaml") && error.contains("missing-1.0"), "{error}");
+    assert!(client.search_runs(&["0".into()], "", Default::default(), 10, &[], None).unwrap().items.is_empty());
+    let leftovers: Vec<_> = std::fs::read_dir(&env_root).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
+    assert!(leftovers.is_empty(), "a failed environment is removed: {leftovers:?}");
 
-    std::fs::remove_file(&out).unwrap();
-    let started = Instant::now();
-    projects::run(&client, &request).unwrap();
-    let warm = started.elapsed();
-    assert_eq!(PathBuf::from(std::fs::read_to_string(&out).unwrap()), prefix, "the cached venv is reused");
+    let mut prefixes = Vec::new();
+    for (manager, build) in [
+        // pip is already in a venv: installing it is satisfied without an index.
+        (EnvManager::Virtualenv, "build_dependencies:\n  - pip\n"),
+        // uv's venvs have no pip, and none is needed.
+        (EnvManager::Uv, "build_dependencies: []\n"),
+    ] {
+        std::fs::write(
+            project.join("python_env.yaml"),
+            format!("python: \"{}\"\n{build}dependencies:\n  - ./wheels/{wheel}\n", machine_python_version()),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let first = projects::run(&client, &request(manager)).unwrap_or_else(|e| panic!("{manager}: {e}"));
+        let cold = started.elapsed();
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(report["value"], "installed from the project wheel", "{manager}");
+        let prefix = PathBuf::from(report["prefix"].as_str().unwrap());
+        assert!(
+            prefix.starts_with(&env_root),
+            "{manager} ran in {} instead of an env under {}",
+            prefix.display(),
+            env_root.display()
+        );
+        let run = client.get_run(first.run_id()).unwrap();
+        assert_eq!(run.info.status, RunStatus::Finished);
+        assert!(
+            run.data.tags.iter().any(|t| t.key == "mlflow.project.env" && t.value == manager.as_str()),
+            "{manager}: {:?}",
+            run.data.tags
+        );
+        assert!(first.command().starts_with("source "), "{}", first.command());
+
+        std::fs::remove_file(&out).unwrap();
+        let started = Instant::now();
+        projects::run(&client, &request(manager)).unwrap();
+        let warm = started.elapsed();
+        let again: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(again["prefix"], report["prefix"], "{manager}: the cached env is reused");
+        eprintln!("{manager} project: cold {cold:?} (env created, wheel installed), warm {warm:?} (cached)");
+        prefixes.push(prefix);
+    }
+    assert_ne!(prefixes[0], prefixes[1], "virtualenv and uv keep separate environments");
     let envs: Vec<_> = std::fs::read_dir(&env_root).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
-    assert_eq!(envs.len(), 1);
-    eprintln!("virtualenv project: cold {cold:?} (venv created), warm {warm:?} (cached)");
+    assert_eq!(envs.len(), 2);
 }

@@ -24,6 +24,8 @@ pub const MLFLOW_WAIT_FOREVER: i64 = -1;
 pub struct mlflow_submitted_run {
     run: SubmittedRun,
     id: CString,
+    /// The command line run in bash (after substitution), for messages about the run.
+    command: CString,
 }
 
 /// The options of `mlflow_client_run_project`, read from its JSON object.
@@ -146,7 +148,9 @@ pub extern "C" fn mlflow_client_run_project(
         let request = project_run(str_arg(uri, "uri")?, opt_str_arg(options_json, "options_json")?)?;
         let run = projects::submit(c, &request)?;
         let id = CString::new(run.run_id()).map_err(|_| Failure::new(MLFLOW_ERR_INTERNAL, "run id contains NUL"))?;
-        let submitted = Box::new(mlflow_submitted_run { run, id });
+        // Parameters are C strings, so a NUL cannot reach the command; lossy all the same.
+        let command = CString::new(run.command().replace('\0', "")).unwrap_or_default();
+        let submitted = Box::new(mlflow_submitted_run { run, id, command });
         let ended = if request.synchronous { Some(submitted.run.wait()) } else { None };
         let failure = match &ended {
             Some(Ok(RunStatus::Finished)) | None => None,
@@ -171,6 +175,32 @@ pub extern "C" fn mlflow_submitted_run_id(run: *const mlflow_submitted_run) -> *
         Some(r) => r.id.as_ptr(),
         None => std::ptr::null(),
     }
+}
+
+/// The command line the entry point runs (`bash -c` after parameter substitution; with a python
+/// environment, prefixed by its activation), as MLflow's `SubmittedRun.command`. Valid until the
+/// handle is freed; NULL if `run` is NULL.
+#[no_mangle]
+pub extern "C" fn mlflow_submitted_run_command(run: *const mlflow_submitted_run) -> *const c_char {
+    // SAFETY: NULL-checked; a live handle otherwise.
+    match unsafe { run.as_ref() } {
+        Some(r) => r.command.as_ptr(),
+        None => std::ptr::null(),
+    }
+}
+
+/// The entry point's exit code: `*out_code` receives 0–255 once it exited, or -1 while it is
+/// still running or when a signal ended it (a cancelled run, for one). For the message of a
+/// failed run, as MLflow's ("... failed with exit code 3 ...").
+#[no_mangle]
+pub extern "C" fn mlflow_submitted_run_exit_code(
+    run: *const mlflow_submitted_run,
+    out_code: *mut i32,
+) -> mlflow_status {
+    guard(|| {
+        let r = &handle(run, "run")?.run;
+        write_out(out_code, r.exit_code().unwrap_or(-1), "out_code")
+    })
 }
 
 /// Waits at most `timeout_ms` milliseconds (MLFLOW_WAIT_FOREVER: until the end) for the entry

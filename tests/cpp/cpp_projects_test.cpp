@@ -222,6 +222,22 @@ TEST_F(CppProjects, FailingEntryPointThrowsProjectRunFailedWithTheRunIdAndEndsIt
   EXPECT_EQ(run_count(), 1u);
 }
 
+TEST_F(CppProjects, SubmittedFailingRunGivesItsExitCode) {
+  mlflow::ProjectRunOptions options;
+  options.parameter("input", projects.string()).parameter("out", (dir.path() / "report.txt").string());
+  options.env_manager = "local";
+  options.synchronous = false;
+  const mlflow::SubmittedRun run = client.run_project((projects / "shell").string(), options);
+  EXPECT_EQ(run.wait(), mlflow::RunStatus::Failed);
+  EXPECT_EQ(run.exit_code(), std::optional<int>(1));
+  EXPECT_NE(run.command().find(projects.string()), std::string_view::npos) << run.command();
+  // The C calls on a NULL handle: a clear status, never a crash.
+  std::int32_t code = 0;
+  EXPECT_EQ(mlflow_submitted_run_exit_code(nullptr, &code), MLFLOW_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(mlflow_submitted_run_exit_code(run.get(), nullptr), MLFLOW_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(mlflow_submitted_run_command(nullptr), nullptr);
+}
+
 TEST_F(CppProjects, BadInputIsAClearErrorAndCreatesNoRun) {
   const std::string shell = (projects / "shell").string();
   const auto expect = [&](const mlflow::ProjectRunOptions& options, const std::string& uri, mlflow_status status,
@@ -278,6 +294,8 @@ TEST_F(CppProjects, SubmittedLongRunIsCancelledKilled) {
   const pid_t pid = wait_for_pid(pid_file);
   EXPECT_EQ(run.wait_for(200ms), mlflow::RunStatus::Running);
   EXPECT_EQ(run.get_status(), mlflow::RunStatus::Running);
+  EXPECT_EQ(run.exit_code(), std::nullopt);  // still running
+  EXPECT_NE(run.command().find("sleep"), std::string_view::npos) << run.command();
   EXPECT_EQ(run_status(client.get(), std::string(run.run_id())), "RUNNING");
 
   const auto started = std::chrono::steady_clock::now();
@@ -287,6 +305,7 @@ TEST_F(CppProjects, SubmittedLongRunIsCancelledKilled) {
   EXPECT_EQ(run.get_status(), mlflow::RunStatus::Killed);
   EXPECT_EQ(run.wait(), mlflow::RunStatus::Killed);
   EXPECT_EQ(run.cancel(), mlflow::RunStatus::Killed);  // a second cancel changes nothing
+  EXPECT_EQ(run.exit_code(), std::nullopt);           // ended by a signal
   EXPECT_TRUE(process_is_gone(pid));
 
   // Moved, the handle still names the run; the moved-from one is empty.

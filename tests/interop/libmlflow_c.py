@@ -281,6 +281,8 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
         # MLflow Projects (ffi/src/projects.rs).
         "mlflow_client_run_project": ([_OPAQUE, ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(_OPAQUE)], _STATUS),
         "mlflow_submitted_run_id": ([_OPAQUE], ctypes.c_char_p),
+        "mlflow_submitted_run_command": ([_OPAQUE], ctypes.c_char_p),
+        "mlflow_submitted_run_exit_code": ([_OPAQUE, ctypes.POINTER(ctypes.c_int32)], _STATUS),
         "mlflow_submitted_run_wait": ([_OPAQUE, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32)], _STATUS),
         "mlflow_submitted_run_get_status": ([_OPAQUE, ctypes.POINTER(ctypes.c_int32)], _STATUS),
         "mlflow_submitted_run_cancel": ([_OPAQUE, ctypes.POINTER(ctypes.c_int32)], _STATUS),
@@ -810,6 +812,17 @@ class SubmittedRun:
         status = self._lib.mlflow_submitted_run_cancel(self._handle, ctypes.byref(out))
         self._library.check("mlflow_submitted_run_cancel", status)
         return RUN_STATUS_NAME[out.value]
+
+    def command(self) -> str:
+        """mlflow_submitted_run_command: the command line run in bash."""
+        return self._lib.mlflow_submitted_run_command(self._handle).decode()
+
+    def exit_code(self) -> int:
+        """mlflow_submitted_run_exit_code: 0-255, or -1 while running or when a signal ended it."""
+        out = ctypes.c_int32(12345)
+        status = self._lib.mlflow_submitted_run_exit_code(self._handle, ctypes.byref(out))
+        self._library.check("mlflow_submitted_run_exit_code", status)
+        return out.value
 
     def free(self) -> None:
         """mlflow_submitted_run_free: the handle only; the entry point keeps running."""

@@ -336,6 +336,22 @@ def test_failing_entry_point_ends_the_run_failed_with_its_id_returned(projects, 
     assert sorted(r.info.run_id for r in all_runs(mlflow_client)) == sorted([by_c.info.run_id, by_cli.info.run_id])
 
 
+def test_submitted_failing_run_reports_its_exit_code_and_command(projects, lib, mlflow_client, tmp_path):
+    # The entry point fails: `input` is a directory report.sh cannot read, so it exits 1.
+    parameters = {"input": str(projects), "out": str(tmp_path / "report.txt")}
+    submitted = lib.run_project(
+        str(projects / "shell"), {"parameters": parameters, "env_manager": "local", "synchronous": False}
+    )
+    try:
+        command = submitted.command()
+        assert "report.sh" in command and str(projects) in command, command
+        assert submitted.wait() == "FAILED"
+        assert submitted.exit_code() == 1
+    finally:
+        submitted.free()
+    assert mlflow_client.get_run(submitted.run_id).info.status == "FAILED"
+
+
 def wait_for_pid(pid_file: Path, timeout_s: float = 60.0) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -367,6 +383,7 @@ def test_cancel_through_c_abi_ends_the_run_killed(projects, lib, mlflow_client, 
     try:
         pid = wait_for_pid(pid_file)
         assert submitted.wait(200) == "RUNNING"
+        assert submitted.exit_code() == -1  # still running
         assert submitted.get_status() == "RUNNING"
         assert mlflow_client.get_run(submitted.run_id).info.status == "RUNNING"
         started = time.monotonic()
@@ -374,6 +391,7 @@ def test_cancel_through_c_abi_ends_the_run_killed(projects, lib, mlflow_client, 
         # SIGTERM ends `sleep` at once; the SIGKILL fallback comes only after 10 s.
         assert time.monotonic() - started < 10
         assert submitted.get_status() == "KILLED"
+        assert submitted.exit_code() == -1  # ended by a signal: no exit code
         assert submitted.cancel() == "KILLED"  # a second cancel changes nothing
     finally:
         submitted.free()

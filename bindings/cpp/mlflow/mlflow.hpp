@@ -1304,6 +1304,20 @@ class SubmittedRun {
     return id == nullptr ? std::string_view() : std::string_view(id);
   }
 
+  /// The command line the entry point runs (bash, after parameter substitution), as MLflow's
+  /// SubmittedRun.command; empty for an empty handle.
+  std::string_view command() const noexcept {
+    const char* text = mlflow_submitted_run_command(handle_);
+    return text == nullptr ? std::string_view() : std::string_view(text);
+  }
+  /// The entry point's exit code once it exited; nullopt while it runs or when a signal ended it
+  /// (a cancelled run).
+  std::optional<int> exit_code() const {
+    std::int32_t code = -1;
+    detail::check(mlflow_submitted_run_exit_code(handle_, &code));
+    return code < 0 ? std::nullopt : std::optional<int>(code);
+  }
+
   /// Waits until the entry point has exited and the run is ended: FINISHED, FAILED or KILLED.
   RunStatus wait() const { return wait_ms(MLFLOW_WAIT_FOREVER); }
   /// Waits at most `timeout`; RunStatus::Running when it passed first (a negative one: no wait).

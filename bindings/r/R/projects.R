@@ -19,7 +19,7 @@ mlflow_run <- function(uri = ".", entry_point = NULL, version = NULL, parameters
   on.exit(if (!finished) try(mlflow_submitted_run_cancel(run), silent = TRUE), add = TRUE)
   status <- wait_status(run, NULL)
   finished <- TRUE
-  if (status != "FINISHED") stop(run_failed(run$run_id, status))
+  if (status != "FINISHED") stop(run_failed(run, status))
   invisible(run$run_id)
 }
 
@@ -131,13 +131,18 @@ check_submitted_run <- function(run) {
   run
 }
 
-# The condition of a run that did not finish: an invalid-state mlflow_error that also carries
-# the run's id and final status.
-run_failed <- function(run_id, status) {
+# The condition of a run that did not finish, with MLflow's message ("Run (ID '...') failed with
+# exit code N: status FAILED; command: ..."): an invalid-state mlflow_error that also carries the
+# run's id, final status and exit code (NA when a signal ended it).
+run_failed <- function(run, status) {
+  exit_code <- .Call(C_submitted_run_exit_code, run$ptr)
+  how <- if (is.na(exit_code)) "" else paste0(" with exit code ", exit_code)
   condition <- mlflow_error(4L, "MLFLOW_ERR_INVALID_STATE",
-                            paste0("Run (ID '", run_id, "') failed: status ", status))
-  condition$run_id <- run_id
+                            paste0("Run (ID '", run$run_id, "') failed", how, ": status ", status,
+                                   "; command: ", .Call(C_submitted_run_command, run$ptr)))
+  condition$run_id <- run$run_id
   condition$run_status <- status
+  condition$exit_code <- exit_code
   class(condition) <- c("mlflow_run_failed", class(condition))
   condition
 }

@@ -43,6 +43,8 @@ SEXP C_submitted_run_id(SEXP);
 SEXP C_submitted_run_wait(SEXP, SEXP);
 SEXP C_submitted_run_get_status(SEXP);
 SEXP C_submitted_run_cancel(SEXP);
+SEXP C_submitted_run_exit_code(SEXP);
+SEXP C_submitted_run_command(SEXP);
 
 #define ENTRY(name, n) {#name, (DL_FUNC)&name, n}
 
@@ -61,6 +63,7 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_get_model_version_download_uri, 3), ENTRY(C_model_load, 1), ENTRY(C_model_save, 2),
     ENTRY(C_run_project, 3),     ENTRY(C_submitted_run_id, 1), ENTRY(C_submitted_run_wait, 2),
     ENTRY(C_submitted_run_get_status, 1), ENTRY(C_submitted_run_cancel, 1),
+    ENTRY(C_submitted_run_exit_code, 1), ENTRY(C_submitted_run_command, 1),
     {NULL, NULL, 0}};
 
 void R_init_libmlflow(DllInfo *dll) {

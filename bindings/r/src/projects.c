@@ -76,3 +76,17 @@ SEXP C_submitted_run_cancel(SEXP ptr) {
   if (st != MLFLOW_OK) mlf_raise_status(st);
   return Rf_ScalarInteger(status);
 }
+
+/* The entry point's exit code (NA while it runs or when a signal ended it) and its command line,
+ * for the message of a failed run (as MLflow's "failed with exit code N ...; command: ..."). */
+SEXP C_submitted_run_exit_code(SEXP ptr) {
+  int32_t code = -1;
+  mlflow_status st = mlflow_submitted_run_exit_code(submitted(ptr), &code);
+  if (st != MLFLOW_OK) mlf_raise_status(st);
+  return Rf_ScalarInteger(code < 0 ? NA_INTEGER : code);
+}
+
+SEXP C_submitted_run_command(SEXP ptr) {
+  const char *command = mlflow_submitted_run_command(submitted(ptr));
+  return Rf_ScalarString(Rf_mkCharCE(command == NULL ? "" : command, CE_UTF8));
+}

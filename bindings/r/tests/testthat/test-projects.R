@@ -112,7 +112,10 @@ test_that("a failing entry point ends the run FAILED and signals an error carryi
   expect_s3_class(err, c("mlflow_run_failed", "mlflow_error_invalid_state", "mlflow_error"))
   expect_match(err$run_id, "^[0-9a-f]{32}$")
   expect_equal(err$run_status, "FAILED")
-  expect_match(conditionMessage(err), paste0("Run (ID '", err$run_id, "') failed"), fixed = TRUE)
+  expect_match(conditionMessage(err), paste0("Run (ID '", err$run_id, "') failed with exit code 7: status FAILED"),
+               fixed = TRUE)
+  expect_match(conditionMessage(err), "; command: echo failing; exit 7", fixed = TRUE)
+  expect_identical(err$exit_code, 7L)
   run <- python_runs(uri)[[err$run_id]]
   expect_equal(run$status, "FAILED")
   expect_equal(run$params, list(code = "7"))
