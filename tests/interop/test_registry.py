@@ -286,3 +286,59 @@ def test_register_model_creates_the_model_once_and_numbers_versions(backend: Bac
     e = error_of(lambda: b.lib.register_model("models:/no-such-model/1", "half-registered"))
     assert e.status in (MLFLOW_ERR_NOT_FOUND, MLFLOW_ERR_INVALID_ARGUMENT), e
     assert b.mlflow.search_registered_models(filter_string="name = 'half-registered'") == []
+
+
+def test_logged_models_through_json_methods_read_back_by_mlflow(backend: Backend):
+    """`logged-models/*` and `runs/outputs` through mlflow_client_call: what libmlflow writes MLflow
+    reads, and a model MLflow created libmlflow reads — in the sqlite store and through a server."""
+    b = backend
+    run = b.mlflow.create_run("0")
+    run_id = run.info.run_id
+    created = b.lib.call(
+        "logged-models/create",
+        {
+            "experiment_id": "0",
+            "name": "churn-model",
+            "model_type": "classifier",
+            "source_run_id": run_id,
+            "params": [{"key": "depth", "value": "4"}],
+            "tags": [{"key": "team", "value": "ml"}],
+        },
+    )["model"]
+    model_id = created["info"]["model_id"]
+    assert model_id.startswith("m-") and created["info"]["status"] == "LOGGED_MODEL_PENDING"
+    assert created["info"]["artifact_uri"].endswith(f"/models/{model_id}/artifacts")
+    b.lib.call("logged-models/set-tags", {"model_id": model_id, "tags": [{"key": "stage", "value": "candidate"}]})
+    b.lib.call("logged-models/log-params", {"model_id": model_id, "params": [{"key": "eta", "value": "0.3"}]})
+    b.lib.call("logged-models/delete-tag", {"model_id": model_id, "tag_key": "team"})
+    finalized = b.lib.call("logged-models/finalize", {"model_id": model_id, "status": "LOGGED_MODEL_READY"})["model"]
+    assert finalized["info"]["status"] == "LOGGED_MODEL_READY"
+    b.lib.call("runs/outputs", {"run_id": run_id, "models": [{"model_id": model_id, "step": 3}]})
+
+    theirs = b.mlflow.get_logged_model(model_id)
+    assert theirs.name == "churn-model" and theirs.model_type == "classifier"
+    assert theirs.experiment_id == "0" and theirs.source_run_id == run_id
+    assert str(theirs.status) == "READY"
+    assert theirs.tags == {"stage": "candidate"}
+    assert theirs.params == {"depth": "4", "eta": "0.3"}
+    assert theirs.artifact_location == created["info"]["artifact_uri"]
+    outputs = b.mlflow.get_run(run_id).outputs.model_outputs
+    assert [(o.model_id, o.step) for o in outputs] == [(model_id, 3)]
+
+    # A model MLflow created reads the same through libmlflow.
+    mlflow_made = b.mlflow.create_logged_model(experiment_id="0", name="made-by-mlflow", params={"k": "v"})
+    ours = b.lib.call("logged-models/get", {"model_id": mlflow_made.model_id})["model"]
+    assert ours["info"]["name"] == "made-by-mlflow" and ours["info"]["status"] == "LOGGED_MODEL_PENDING"
+    assert ours["info"]["artifact_uri"] == mlflow_made.artifact_location
+    assert ours["info"]["creation_timestamp_ms"] == mlflow_made.creation_timestamp
+    assert ours["data"]["params"] == [{"key": "k", "value": "v"}]
+
+    # Bad input: an unknown model, a status that is none of MLflow's, then the deleted model is gone.
+    assert error_of(lambda: b.lib.call("logged-models/get", {"model_id": "m-" + "0" * 32})).status == MLFLOW_ERR_NOT_FOUND
+    bad_status = error_of(lambda: b.lib.call("logged-models/finalize", {"model_id": model_id, "status": "DONE"}))
+    assert bad_status.status == MLFLOW_ERR_INVALID_ARGUMENT, bad_status
+    assert str(b.mlflow.get_logged_model(model_id).status) == "READY"
+    b.lib.call("logged-models/delete", {"model_id": mlflow_made.model_id})
+    assert error_of(lambda: b.lib.call("logged-models/get", {"model_id": mlflow_made.model_id})).status == MLFLOW_ERR_NOT_FOUND
+    with pytest.raises(Exception, match="not found|NOT_EXIST|RESOURCE_DOES_NOT_EXIST"):
+        b.mlflow.get_logged_model(mlflow_made.model_id)
