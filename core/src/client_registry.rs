@@ -7,6 +7,7 @@ use crate::entities::Page;
 use crate::error::{ErrorKind, Result};
 use crate::logged_model::{
     CreateLoggedModel, LoggedModel, LoggedModelParameter, LoggedModelStatus, LoggedModelTag, ModelOutput,
+    SearchLoggedModels,
 };
 use crate::registry::{CreateModelVersion, ModelVersion, RegisteredModel, RegisteredModelTag, Stage};
 use crate::store::registry::{validate_model_version_tags, validate_registered_model_tags};
@@ -249,6 +250,13 @@ impl Client {
         params.iter().try_for_each(|p| validation::validate_param_key(&p.key))?;
         self.sync()?;
         self.logged_models().log_logged_model_params(model_id, params)
+    }
+
+    /// MlflowClient.search_logged_models: live models of `experiment_ids` matching the filter
+    /// (`metrics.acc > 0.9 AND params.depth = '4' AND name LIKE 'churn%'`), in the requested order.
+    pub fn search_logged_models(&self, req: &SearchLoggedModels) -> Result<Page<LoggedModel>> {
+        self.sync()?;
+        self.logged_models().search_logged_models(req)
     }
 
     /// Links models to the run that produced them (MlflowClient.log_outputs).

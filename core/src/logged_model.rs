@@ -155,6 +155,46 @@ pub struct ModelOutput {
     pub step: i64,
 }
 
+/// `datasets` of `search_logged_models`: metric filters (and, without any, the models themselves)
+/// only consider metrics recorded on one of these datasets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetFilter {
+    pub dataset_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_digest: Option<String>,
+}
+
+/// One `order_by` entry of `search_logged_models`: an attribute (`name`, `creation_timestamp`, …)
+/// or `metrics.<key>` (the latest value of that metric, optionally on one dataset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedModelOrderBy {
+    pub field_name: String,
+    #[serde(default = "ascending_default")]
+    pub ascending: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_digest: Option<String>,
+}
+
+fn ascending_default() -> bool {
+    true
+}
+
+/// What `search_logged_models` takes (MLflow's `SearchLoggedModels` request).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchLoggedModels {
+    pub experiment_ids: Vec<String>,
+    /// MLflow's logged-model filter: comparisons joined by AND on attributes, `metrics.`,
+    /// `params.` and `tags.`; empty for none.
+    pub filter: String,
+    pub datasets: Vec<DatasetFilter>,
+    /// `None` (or 0): MLflow's default of 100.
+    pub max_results: Option<i64>,
+    pub order_by: Vec<LoggedModelOrderBy>,
+    pub page_token: Option<String>,
+}
+
 /// The LoggedModel tag listing the registry versions made from it, as MLflow maintains it:
 /// a JSON list of `{"name": …, "version": …}`.
 pub const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";

@@ -211,3 +211,26 @@ def test_logged_model_calls(tracking_uri, tmp_path):
     with pytest.raises(MlflowException) as e:
         c.get_logged_model("m-0123456789abcdef0123456789abcdef")
     assert e.value.error_code == RESOURCE_DOES_NOT_EXIST
+
+    # search_logged_models, client (one page) and fluent (every page; list or pandas), MLflow's arguments.
+    experiment = run.info.experiment_id
+    page = c.search_logged_models([experiment], filter_string="params.depth = '3'")
+    assert [m.model_id for m in page] == [info.model_id] and page.token is None
+    first = c.search_logged_models([experiment], max_results=1, order_by=[{"field_name": "name"}])
+    assert [m.name for m in first] == ["clf"] and first.token
+    second = c.search_logged_models([experiment], max_results=1, order_by=[{"field_name": "name"}],
+                                    page_token=first.token)
+    assert [m.name for m in second] == ["manual"] and second.token is None
+    listed = mlflow.search_logged_models(filter_string="name LIKE '%a%'", output_format="list",
+                                         order_by=[{"field_name": "creation_time", "ascending": True}])
+    assert [m.name for m in listed] == ["manual"]
+    frame = mlflow.search_logged_models(experiment_ids=[experiment])
+    assert sorted(frame["name"]) == ["clf", "manual"] and set(frame["status"]) == {"READY"}
+    with pytest.raises(MlflowException) as e:
+        c.search_logged_models([experiment], filter_string="metric.acc > 1")
+    assert e.value.error_code == INVALID_PARAMETER_VALUE and "Invalid entity type" in e.value.message
+    with pytest.raises(MlflowException) as e:
+        c.search_logged_models(experiment)
+    assert e.value.error_code == INVALID_PARAMETER_VALUE
+    with pytest.raises(MlflowException):
+        mlflow.search_logged_models(output_format="json")

@@ -4,14 +4,19 @@
 //! `registered-models/delete-alias` deletes, `registered-models/get-alias` reads. LoggedModels,
 //! addressed by id in MLflow's paths, take `model_id` in the body: `logged-models/create`,
 //! `logged-models/get`, `logged-models/finalize`, `logged-models/delete`, `logged-models/set-tags`,
-//! `logged-models/delete-tag`, `logged-models/log-params`; `runs/outputs` links them to a run.
+//! `logged-models/delete-tag`, `logged-models/log-params`, `logged-models/search` (MLflow's body:
+//! `experiment_ids`, `filter`, `datasets`, `max_results`, `order_by` as objects, `page_token`;
+//! answers `models` + `next_page_token`); `runs/outputs` links them to a run.
 
 use serde_json::{json, Value};
 
 use super::{field, missing, opt_i64, opt_str, page_json, req_str};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::logged_model::{CreateLoggedModel, LoggedModelParameter, LoggedModelStatus, LoggedModelTag, ModelOutput};
+use crate::logged_model::{
+    CreateLoggedModel, DatasetFilter, LoggedModelOrderBy, LoggedModelParameter, LoggedModelStatus, LoggedModelTag,
+    ModelOutput, SearchLoggedModels,
+};
 use crate::registry::{CreateModelVersion, ModelVersionTag, RegisteredModelTag};
 use crate::validation::parse_model_version;
 
@@ -44,6 +49,7 @@ pub(super) const METHODS: &[&str] = &[
     "logged-models/set-tags",
     "logged-models/delete-tag",
     "logged-models/log-params",
+    "logged-models/search",
     "runs/outputs",
 ];
 
@@ -205,6 +211,17 @@ pub(super) fn dispatch(c: &Client, method: &str, b: &Value) -> Option<Result<Val
             let params: Vec<LoggedModelParameter> = field(b, "params")?.unwrap_or_default();
             c.log_logged_model_params(&req_str(b, "model_id")?, &params)?;
             Ok(json!({}))
+        })(),
+        "logged-models/search" => (|| {
+            let page = c.search_logged_models(&SearchLoggedModels {
+                experiment_ids: field::<Vec<String>>(b, "experiment_ids")?.ok_or_else(|| missing("experiment_ids"))?,
+                filter: opt_str(b, "filter")?.unwrap_or_default(),
+                datasets: field::<Vec<DatasetFilter>>(b, "datasets")?.unwrap_or_default(),
+                max_results: opt_i64(b, "max_results")?,
+                order_by: field::<Vec<LoggedModelOrderBy>>(b, "order_by")?.unwrap_or_default(),
+                page_token: opt_str(b, "page_token")?,
+            })?;
+            Ok(page_json("models", page))
         })(),
         "runs/outputs" => (|| {
             let models: Vec<ModelOutput> = field(b, "models")?.unwrap_or_default();

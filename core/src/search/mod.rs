@@ -8,6 +8,7 @@
 mod experiments;
 mod filter;
 mod lexer;
+pub mod logged_models;
 mod model_versions;
 mod operand;
 mod order_by;
@@ -18,6 +19,7 @@ mod runs;
 mod sql;
 
 pub use experiments::search_experiments_query;
+pub use logged_models::search_logged_models_query;
 pub use model_versions::search_model_versions_query;
 pub use registered_models::search_registered_models_query;
 pub use runs::search_runs_query;

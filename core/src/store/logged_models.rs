@@ -1,9 +1,11 @@
 //! LoggedModels (MLflow 3): tracking-store entities of an experiment, linked to runs through
 //! `runs/outputs`. The sqlite store and a tracking server over REST implement this trait.
 
+use crate::entities::Page;
 use crate::error::Result;
 use crate::logged_model::{
     CreateLoggedModel, LoggedModel, LoggedModelParameter, LoggedModelStatus, LoggedModelTag, ModelOutput,
+    SearchLoggedModels,
 };
 
 pub trait LoggedModelStore: Send + Sync {
@@ -19,6 +21,9 @@ pub trait LoggedModelStore: Send + Sync {
     fn set_logged_model_tags(&self, model_id: &str, tags: &[LoggedModelTag]) -> Result<()>;
     fn delete_logged_model_tag(&self, model_id: &str, key: &str) -> Result<()>;
     fn log_logged_model_params(&self, model_id: &str, params: &[LoggedModelParameter]) -> Result<()>;
+    /// MLflow's search_logged_models: live models of the experiments matching the filter, in the
+    /// requested order, one page at a time.
+    fn search_logged_models(&self, req: &SearchLoggedModels) -> Result<Page<LoggedModel>>;
     /// Links models to the run that produced them (an active run).
     fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()>;
 }

@@ -66,6 +66,44 @@ def get_logged_model(model_id: str):
     return fluent._client().get_logged_model(model_id)
 
 
+def search_logged_models(experiment_ids: list[str] | None = None, filter_string: str | None = None,
+                         datasets: list[dict[str, str]] | None = None, max_results: int | None = None,
+                         order_by: list[dict[str, Any]] | None = None, output_format: str = "pandas"):
+    """MLflow's fluent ``search_logged_models``: every match (all pages, at most ``max_results``) of
+    ``experiment_ids`` (default: the active experiment), as a pandas DataFrame or, with
+    ``output_format="list"``, a list of ``LoggedModel``."""
+    from libmlflow import fluent
+    from libmlflow.exceptions import INVALID_PARAMETER_VALUE, MlflowException
+
+    if output_format not in ("pandas", "list"):
+        raise MlflowException(f"Unsupported output format: {output_format!r}. Supported string values are "
+                              "'pandas' or 'list'", error_code=INVALID_PARAMETER_VALUE)
+    ids = [str(i) for i in experiment_ids or []] or [fluent._experiment_id_for_new_run() or "0"]
+    client = fluent._client()
+    models: list = []
+    token = None
+    while max_results is None or len(models) < max_results:
+        page = client.search_logged_models(ids, filter_string=filter_string, datasets=datasets,
+                                           max_results=max_results, order_by=order_by, page_token=token)
+        models.extend(page)
+        token = page.token
+        if not token:
+            break
+    if max_results is not None:
+        models = models[:max_results]
+    if output_format == "list":
+        return models
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "model_id": m.model_id, "experiment_id": m.experiment_id, "name": m.name,
+        "artifact_location": m.artifact_location, "creation_timestamp": m.creation_timestamp,
+        "last_updated_timestamp": m.last_updated_timestamp, "status": m.status, "model_type": m.model_type,
+        "source_run_id": m.source_run_id, "status_message": m.status_message, "tags": m.tags, "params": m.params,
+        "metrics": m.metrics,
+    } for m in models])
+
+
 def set_logged_model_tags(model_id: str, tags: dict[str, Any]) -> None:
     from libmlflow import fluent
 

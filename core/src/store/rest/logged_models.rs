@@ -5,9 +5,11 @@ use serde_json::{json, Map, Value};
 
 use super::tracking::put;
 use super::{ApiRequest, Method, RestStore};
+use crate::entities::Page;
 use crate::error::Result;
 use crate::logged_model::{
     CreateLoggedModel, LoggedModel, LoggedModelParameter, LoggedModelStatus, LoggedModelTag, ModelOutput,
+    SearchLoggedModels,
 };
 use crate::store::LoggedModelStore;
 use crate::util::percent_encode_segment;
@@ -70,6 +72,26 @@ impl LoggedModelStore for RestStore {
             self.call(&ApiRequest::post(&endpoint, json!({ "model_id": model_id, "params": batch })))?;
         }
         Ok(())
+    }
+
+    fn search_logged_models(&self, req: &SearchLoggedModels) -> Result<Page<LoggedModel>> {
+        let mut body = Map::new();
+        body.insert("experiment_ids".into(), json!(req.experiment_ids));
+        put(&mut body, "filter", (!req.filter.is_empty()).then(|| json!(req.filter)));
+        put(&mut body, "datasets", (!req.datasets.is_empty()).then(|| json!(req.datasets)));
+        put(&mut body, "max_results", req.max_results.filter(|n| *n != 0).map(|n| json!(n)));
+        put(&mut body, "order_by", (!req.order_by.is_empty()).then(|| json!(req.order_by)));
+        put(&mut body, "page_token", req.page_token.as_ref().filter(|t| !t.is_empty()).map(|t| json!(t)));
+        let mut answer = self.call(&ApiRequest::post("logged-models/search", Value::Object(body)))?;
+        let items: Vec<LoggedModel> = match answer.get_mut("models").map(Value::take) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(models) => serde_json::from_value(models).map_err(|e| {
+                crate::error::Error::storage(format!("logged-models/search: unexpected answer from the server: {e}"))
+            })?,
+        };
+        let next_page_token =
+            answer.get("next_page_token").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
+        Ok(Page { items, next_page_token })
     }
 
     fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {

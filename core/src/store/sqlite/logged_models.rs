@@ -9,12 +9,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::experiments::{check_active, load_experiment};
 use super::runs::check_run_active;
 use super::SqliteStore;
-use crate::entities::{Metric, Run, ViewType};
+use crate::entities::{Metric, Page, Run, ViewType};
 use crate::error::{Error, Result};
 use crate::logged_model::{
     CreateLoggedModel, LoggedModel, LoggedModelData, LoggedModelInfo, LoggedModelParameter, LoggedModelStatus,
-    LoggedModelTag, ModelOutput,
+    LoggedModelTag, ModelOutput, SearchLoggedModels,
 };
+use crate::search;
 use crate::util::{append_uri_path, now_ms};
 use crate::validation;
 
@@ -126,6 +127,22 @@ impl SqliteStore {
     }
 
     /// Links models to the (active) run that produced them, as `inputs` rows.
+    /// MLflow's search_logged_models (the query: `search::logged_models`).
+    pub fn search_logged_models(&self, req: &SearchLoggedModels) -> Result<Page<LoggedModel>> {
+        let (query, max_results, offset) = search::search_logged_models_query(req)?;
+        self.read(|tx| {
+            let mut stmt = tx.prepare(&query.sql)?;
+            let mut ids: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(query.params.iter()), |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let more = ids.len() as i64 > max_results;
+            ids.truncate(max_results as usize);
+            let next_page_token = more.then(|| search::logged_models::PageToken::next(req, offset + max_results));
+            let items = ids.iter().map(|id| load_logged_model(tx, id, false)).collect::<Result<_>>()?;
+            Ok(Page { items, next_page_token })
+        })
+    }
+
     pub fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
         self.write(|tx| {
             check_run_active(tx, run_id)?;

@@ -7,6 +7,7 @@ use crate::entities::Page;
 use crate::error::Result;
 use crate::logged_model::{
     CreateLoggedModel, LoggedModel, LoggedModelParameter, LoggedModelStatus, LoggedModelTag, ModelOutput,
+    SearchLoggedModels,
 };
 use crate::registry::{CreateModelVersion, ModelVersion, RegisteredModel, RegisteredModelTag, Stage};
 use crate::store::{LoggedModelStore, RegistryStore};
@@ -121,6 +122,9 @@ impl LoggedModelStore for SqliteStore {
     }
     fn log_logged_model_params(&self, model_id: &str, params: &[LoggedModelParameter]) -> Result<()> {
         SqliteStore::log_logged_model_params(self, model_id, params)
+    }
+    fn search_logged_models(&self, req: &SearchLoggedModels) -> Result<Page<LoggedModel>> {
+        SqliteStore::search_logged_models(self, req)
     }
     fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
         SqliteStore::log_outputs(self, run_id, models)

@@ -222,5 +222,32 @@ class RegistryMethods:
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:
         self._registry("logged-models/delete-tag", {"model_id": model_id, "tag_key": key})
 
+    def search_logged_models(self, experiment_ids: list[str], filter_string: str | None = None,
+                             datasets: list[dict[str, Any]] | None = None, max_results: int | None = None,
+                             order_by: list[dict[str, Any]] | None = None, page_token: str | None = None):
+        """One page of LoggedModels of ``experiment_ids`` matching ``filter_string`` (``metrics.acc > 0.9
+        AND params.depth = '4' AND name LIKE 'churn%'``); ``datasets`` (``dataset_name``, optional
+        ``dataset_digest``) narrow metric filters; ``order_by`` entries are dicts with ``field_name``
+        (an attribute or ``metrics.<key>``), ``ascending``, ``dataset_name``, ``dataset_digest``."""
+        from libmlflow.tracking.client import PagedList
+
+        if isinstance(experiment_ids, str) or not isinstance(experiment_ids, (list, tuple)):
+            raise MlflowException(f"experiment_ids must be a list of experiment IDs, not {experiment_ids!r}",
+                                  error_code=INVALID_PARAMETER_VALUE)
+        request: dict[str, Any] = {"experiment_ids": [str(i) for i in experiment_ids]}
+        if filter_string:
+            request["filter"] = _convert.text(filter_string)
+        if datasets:
+            request["datasets"] = [dict(d) for d in datasets]
+        if max_results is not None:
+            request["max_results"] = max_results
+        if order_by:
+            request["order_by"] = [dict(o) for o in order_by]
+        if page_token:
+            request["page_token"] = page_token
+        response = self._registry("logged-models/search", request)
+        return PagedList([LoggedModel.from_json(m) for m in response.get("models", [])],
+                         response.get("next_page_token") or None)
+
     def log_model_params(self, model_id: str, params: dict[str, Any]) -> None:
         self._registry("logged-models/log-params", {"model_id": model_id, "params": _tag_list("params", params)})
