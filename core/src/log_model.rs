@@ -122,6 +122,7 @@ impl Client {
             if let Some(run_id) = &run_id {
                 self.logged_model_store()
                     .log_outputs(run_id, &[ModelOutput { model_id: model_id.clone(), step: opts.step }])?;
+                self.logged_model_store().log_model_metrics_for_step(run_id, &model_id, opts.step)?;
             }
             crate::models::stamp_logged(&mut mlmodel, &model_id, run_id.as_deref(), &artifact_location);
             let repo = self.artifact_transports().open(&artifact_location, Some(self.tracking_uri()))?;

@@ -402,3 +402,69 @@ def test_bad_model_specs_write_nothing(library: LibmlflowProcess, tmp_path):
         assert mentioned in caught.value.message, (spec, caught.value.message)
         assert not dest.exists()
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or p.name.startswith("out")] == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "server"])
+def test_log_model_links_the_runs_metrics_at_its_step_as_mlflow_does(
+    backend, library: LibmlflowProcess, workspace, tmp_path, mlflow_client_for
+):
+    """MLflow's log_model files the run's metric points at `step` under the model too (the model
+    page's metrics). The same history, logged once by libmlflow and once by MLflow, with a model
+    logged at step 1 by each: the two models carry the same metrics."""
+    import mlflow
+
+    history = [("loss", 0.9, 0), ("loss", 0.5, 1), ("acc", 0.7, 1), ("acc", float("nan"), 1), ("loss", 0.2, 2)]
+    server = None
+    if backend == "server":
+        root = tmp_path / "server"
+        root.mkdir()
+        server = MlflowServer(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts", root / "server.log")
+        server.wait_healthy()
+        uri, worker = server.base_url, LibmlflowProcess(environment=rest_environment(root / "spool"))
+        lib = worker.open_client(uri, source_name=SOURCE_NAME)
+    else:
+        uri, worker = workspace.uri, None
+        lib = library.open_client(uri, artifact_root=workspace.artifact_root, source_name=SOURCE_NAME)
+    try:
+        spec, _, _ = build_spec("pyfunc-loader", tmp_path)
+        (worker or library).model_save(spec, str(tmp_path / "model"))
+        exp = lib.set_experiment("model-metrics")
+        run = lib.start_run(exp, "ours")
+        try:
+            for i, (key, value, step) in enumerate(history):
+                run.log_metric(key, value, 1_700_000_000_000 + i, step)
+            ours = lib.log_model(run.run_id, str(tmp_path / "model"), {"name": "model", "step": 1})
+            run.end("FINISHED")
+        finally:
+            run.free()
+    finally:
+        lib.free()
+        if worker is not None:
+            worker.stop()
+
+    try:
+        client = mlflow_client_for(uri)
+        mlflow.set_tracking_uri(uri)
+        theirs_run = client.create_run(exp)
+        for i, (key, value, step) in enumerate(history):
+            client.log_metric(theirs_run.info.run_id, key, value, timestamp=1_700_000_000_000 + i, step=step)
+        with mlflow.start_run(run_id=theirs_run.info.run_id):
+            theirs = mlflow.pyfunc.log_model(
+                name="model", python_model=mlflow.pyfunc.PythonModel(), pip_requirements=[], step=1
+            )
+
+        def points(model_id):
+            metrics = client.get_logged_model(model_id).metrics or []
+            return sorted((m.key, "nan" if m.value != m.value else m.value, m.step, m.timestamp) for m in metrics)
+
+        expected = points(theirs.model_id)
+        assert expected, "MLflow linked no metrics: the comparison would prove nothing"
+        assert points(ours["model_id"]) == expected
+        assert {m.run_id for m in client.get_logged_model(ours["model_id"]).metrics} == {run.run_id}
+        # The run's own history is unchanged: linking adds no duplicate points.
+        assert len(client.get_metric_history(run.run_id, "loss")) == 3
+        assert len(client.get_metric_history(run.run_id, "acc")) == 2
+    finally:
+        mlflow.set_tracking_uri(None)
+        if server is not None:
+            server.stop()

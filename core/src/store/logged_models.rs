@@ -26,4 +26,8 @@ pub trait LoggedModelStore: Send + Sync {
     fn search_logged_models(&self, req: &SearchLoggedModels) -> Result<Page<LoggedModel>>;
     /// Links models to the run that produced them (an active run).
     fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()>;
+    /// What MLflow's `log_model` does after linking the run (its `log_model_metrics_for_step`):
+    /// every metric point the run has at `step` becomes a metric of the model too (shown on the
+    /// model's page), keeping its run, timestamp and step.
+    fn log_model_metrics_for_step(&self, run_id: &str, model_id: &str, step: i64) -> Result<()>;
 }

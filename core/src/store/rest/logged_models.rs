@@ -97,4 +97,35 @@ impl LoggedModelStore for RestStore {
     fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
         self.call(&ApiRequest::post("runs/outputs", json!({ "run_id": run_id, "models": models }))).map(drop)
     }
+
+    /// As MLflow's client does it: the run's metric histories read back, and the points at `step`
+    /// sent again with `model_id` in `runs/log-batch` (the server files them under the model; the
+    /// run's own copies are already there and stay single).
+    fn log_model_metrics_for_step(&self, run_id: &str, model_id: &str, step: i64) -> Result<()> {
+        use crate::store::TrackingStore;
+        let run = self.get_run(run_id)?;
+        let mut linked: Vec<Value> = Vec::new();
+        for key in run.data.metrics.iter().map(|m| m.key.clone()) {
+            let mut token: Option<String> = None;
+            loop {
+                let page = self.get_metric_history(run_id, &key, None, token.as_deref())?;
+                for point in page.items.iter().filter(|p| p.step == step) {
+                    let mut metric = serde_json::to_value(point).unwrap_or(Value::Null);
+                    if let Value::Object(fields) = &mut metric {
+                        fields.insert("model_id".into(), json!(model_id));
+                        fields.insert("run_id".into(), json!(run_id));
+                        linked.push(metric);
+                    }
+                }
+                match page.next_page_token {
+                    Some(next) if !next.is_empty() => token = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        for batch in linked.chunks(crate::validation::MAX_METRICS_PER_BATCH) {
+            self.call(&ApiRequest::post("runs/log-batch", json!({ "run_id": run_id, "metrics": batch })))?;
+        }
+        Ok(())
+    }
 }

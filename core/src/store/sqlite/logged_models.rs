@@ -143,6 +143,23 @@ impl SqliteStore {
         })
     }
 
+    /// The run's metric points at `step` copied to `logged_model_metrics` (values as the run keeps
+    /// them: MLflow sanitizes NaN and infinities the same way for both tables). A point already
+    /// linked stays as it is.
+    pub fn log_model_metrics_for_step(&self, run_id: &str, model_id: &str, step: i64) -> Result<()> {
+        self.write(|tx| {
+            load_logged_model(tx, model_id, false)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, \
+                 metric_value, experiment_id, run_id, dataset_uuid, dataset_name, dataset_digest) \
+                 SELECT ?1, m.key, m.timestamp, m.step, m.value, r.experiment_id, m.run_uuid, NULL, NULL, NULL \
+                 FROM metrics m JOIN runs r ON r.run_uuid = m.run_uuid WHERE m.run_uuid = ?2 AND m.step = ?3",
+                params![model_id, run_id, step],
+            )?;
+            Ok(())
+        })
+    }
+
     pub fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
         self.write(|tx| {
             check_run_active(tx, run_id)?;

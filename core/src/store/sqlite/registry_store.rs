@@ -129,4 +129,7 @@ impl LoggedModelStore for SqliteStore {
     fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
         SqliteStore::log_outputs(self, run_id, models)
     }
+    fn log_model_metrics_for_step(&self, run_id: &str, model_id: &str, step: i64) -> Result<()> {
+        SqliteStore::log_model_metrics_for_step(self, run_id, model_id, step)
+    }
 }
