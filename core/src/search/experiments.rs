@@ -2,7 +2,7 @@
 //! store: attributes `name`, `experiment_id`, `creation_time`, `last_update_time` and experiment
 //! tags; default order `creation_time DESC, experiment_id ASC`, ties broken on `experiment_id DESC`.
 
-use super::filter::{parse_filter, Comparator, Comparison, Entity, Operand};
+use super::filter::{parse_filter, Comparator, Comparison, Entity, Operand, NUMERIC_COMPARATORS};
 use super::operand::{check_comparator, compare_text, key_value_condition};
 use super::order_by::parse_order_by;
 use super::sql::SqlQuery;
@@ -66,17 +66,7 @@ fn experiment_condition(c: &Comparison) -> Result<SqlQuery> {
                     }
                 }
                 _ => {
-                    check_comparator(
-                        c,
-                        &[
-                            Comparator::Eq,
-                            Comparator::NotEq,
-                            Comparator::Less,
-                            Comparator::LessEq,
-                            Comparator::Greater,
-                            Comparator::GreaterEq,
-                        ],
-                    )?;
+                    check_comparator(c, NUMERIC_COMPARATORS)?;
                     match &c.operand {
                         Operand::Number { text, is_integer: true } => {
                             let value: i64 = text.parse().map_err(|_| {

@@ -88,6 +88,20 @@ impl Comparator {
     }
 }
 
+/// `= != < <= > >=`: how numbers (metrics, numeric attributes) may be compared.
+pub(crate) const NUMERIC_COMPARATORS: &[Comparator] = &[
+    Comparator::Eq,
+    Comparator::NotEq,
+    Comparator::Less,
+    Comparator::LessEq,
+    Comparator::Greater,
+    Comparator::GreaterEq,
+];
+
+/// `= != LIKE ILIKE IN NOT IN`: how string attributes may be compared.
+pub(crate) const STRING_COMPARATORS: &[Comparator] =
+    &[Comparator::Eq, Comparator::NotEq, Comparator::Like, Comparator::ILike, Comparator::In, Comparator::NotIn];
+
 /// The right-hand side as written: MLflow decides by the identifier's type which forms it accepts.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Operand {

@@ -18,7 +18,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use super::filter::{Comparator, Comparison, Entity, Operand};
+use super::filter::{Comparison, Entity, Operand, NUMERIC_COMPARATORS, STRING_COMPARATORS};
 use super::lexer::{tokenize, Token};
 use super::operand::{check_comparator, compare_text};
 use super::sql::SqlQuery;
@@ -44,16 +44,6 @@ const COLUMNS: &[&str] = &[
     "status_message",
 ];
 const NUMERIC_COLUMNS: &[&str] = &["creation_timestamp_ms", "last_updated_timestamp_ms"];
-const NUMERIC_COMPARATORS: &[Comparator] = &[
-    Comparator::Less,
-    Comparator::LessEq,
-    Comparator::Greater,
-    Comparator::GreaterEq,
-    Comparator::Eq,
-    Comparator::NotEq,
-];
-const STRING_COMPARATORS: &[Comparator] =
-    &[Comparator::Eq, Comparator::NotEq, Comparator::Like, Comparator::ILike, Comparator::In, Comparator::NotIn];
 
 /// MLflow's `SqlLoggedModel.ALIASES` (bare names only; `attributes.creation_time` is no alias).
 fn alias(name: &str) -> &str {

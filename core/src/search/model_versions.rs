@@ -4,7 +4,7 @@
 //! soft-deleted versions never match. Default order `last_updated_timestamp DESC, name ASC,
 //! version_number DESC`; `name ASC` and `version DESC` are appended when not given.
 
-use super::filter::{Comparator, Comparison, Entity, Operand};
+use super::filter::{Comparator, Comparison, Entity, Operand, NUMERIC_COMPARATORS, STRING_COMPARATORS};
 use super::operand::check_comparator;
 use super::order_by::parse_order_by;
 use super::registry_filter::{
@@ -15,17 +15,7 @@ use super::sql::SqlQuery;
 use crate::error::{Error, Result};
 
 const DEFAULT_ORDER: &[&str] = &["last_updated_timestamp DESC", "name ASC", "version_number DESC"];
-const STRING_COMPARATORS: &[Comparator] =
-    &[Comparator::Eq, Comparator::NotEq, Comparator::Like, Comparator::ILike, Comparator::In, Comparator::NotIn];
 const SOURCE_COMPARATORS: &[Comparator] = &[Comparator::Eq, Comparator::NotEq, Comparator::Like, Comparator::ILike];
-const NUMERIC_COMPARATORS: &[Comparator] = &[
-    Comparator::Eq,
-    Comparator::NotEq,
-    Comparator::Less,
-    Comparator::LessEq,
-    Comparator::Greater,
-    Comparator::GreaterEq,
-];
 
 /// The query selecting `(name, version)` of one page (plus one probe row).
 pub fn search_model_versions_query(

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::filter::{parse_filter, Comparator, Comparison, Entity};
+use super::filter::{parse_filter, Comparator, Comparison, Entity, NUMERIC_COMPARATORS, STRING_COMPARATORS};
 use super::operand::{check_comparator, compare_text, key_value_condition};
 use super::order_by::parse_order_by;
 use super::sql::SqlQuery;
@@ -14,14 +14,6 @@ use crate::entities::ViewType;
 use crate::error::{Error, Result};
 use crate::validation;
 
-const NUMERIC: &[Comparator] = &[
-    Comparator::Eq,
-    Comparator::NotEq,
-    Comparator::Less,
-    Comparator::LessEq,
-    Comparator::Greater,
-    Comparator::GreaterEq,
-];
 const STRING_ENTITY: &[Comparator] = &[
     Comparator::Eq,
     Comparator::NotEq,
@@ -30,8 +22,6 @@ const STRING_ENTITY: &[Comparator] = &[
     Comparator::IsNull,
     Comparator::IsNotNull,
 ];
-const STRING_ATTRIBUTE: &[Comparator] =
-    &[Comparator::Eq, Comparator::NotEq, Comparator::Like, Comparator::ILike, Comparator::In, Comparator::NotIn];
 
 /// Run attributes a filter or order_by may name, after MLflow's aliases.
 const ATTRIBUTES: &[&str] = &["run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time"];
@@ -95,7 +85,7 @@ fn run_condition(c: &Comparison) -> Result<SqlQuery> {
     let mut q = SqlQuery::default();
     match c.ident.entity {
         Entity::Metric => {
-            check_comparator(c, NUMERIC)?;
+            check_comparator(c, NUMERIC_COMPARATORS)?;
             let value = c.operand.number("metric")?;
             q.push("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = runs.run_uuid AND m.key = ")
                 .bind(c.ident.key.clone())
@@ -118,11 +108,11 @@ fn run_condition(c: &Comparison) -> Result<SqlQuery> {
                 )));
             }
             if key == "start_time" || key == "end_time" {
-                check_comparator(c, NUMERIC)?;
+                check_comparator(c, NUMERIC_COMPARATORS)?;
                 let value = c.operand.number(&format!("numeric attribute: {key}"))?;
                 q.compare(run_column(key), c.comparator, value);
             } else {
-                check_comparator(c, STRING_ATTRIBUTE)?;
+                check_comparator(c, STRING_COMPARATORS)?;
                 if matches!(c.comparator, Comparator::In | Comparator::NotIn) && key != "run_id" {
                     return Err(Error::invalid(
                         "Only ['run_id'] attributes support comparison with a list of quoted string values.",
@@ -142,7 +132,7 @@ fn run_condition(c: &Comparison) -> Result<SqlQuery> {
             }
         }
         Entity::Dataset => {
-            check_comparator(c, STRING_ATTRIBUTE)?;
+            check_comparator(c, STRING_COMPARATORS)?;
             let inputs = "EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id";
             let column = match c.ident.key.as_str() {
                 "name" => "d.name",
