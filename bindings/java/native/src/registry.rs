@@ -8,7 +8,7 @@ use jni::sys::{jboolean, jlong};
 use jni::{Env, EnvUnowned};
 use mlflow_core::registry::{CreateModelVersion, ModelVersionTag, RegisteredModelTag};
 use mlflow_core::validation::parse_model_version;
-use mlflow_core::Client;
+use mlflow_core::{Client, Page};
 
 use crate::args::{opt_string, pairs, string, strings};
 use crate::client::client;
@@ -35,6 +35,28 @@ fn returning<'l, T: ToJava>(
 /// Runs `f` with the client, for calls without an answer.
 fn void(mut env: EnvUnowned, handle: jlong, f: impl FnOnce(&mut Env, &Client) -> Result<(), Failure>) {
     env.with_env(|env| -> Result<(), Failure> { f(env, client(handle)?) }).resolve::<ThrowJava>()
+}
+
+/// One page of a registry search: the filter, `max_results` (<= 0: MLflow's default), order_by
+/// and page token read from Java and handed to `search` with the client.
+fn search_page<'l, T: ToJava>(
+    mut env: EnvUnowned<'l>,
+    handle: jlong,
+    filter: &JString,
+    max_results: jlong,
+    order_by: &JObjectArray<JString>,
+    page_token: &JString,
+    search: impl FnOnce(&Client, &str, Option<i64>, &[String], Option<&str>) -> mlflow_core::Result<Page<T>>,
+) -> JObject<'l> {
+    env.with_env(|env| -> Result<_, Failure> {
+        let filter = opt_string(env, filter)?.unwrap_or_default();
+        let order_by = strings(env, order_by, "orderBy")?;
+        let token = opt_string(env, page_token)?;
+        let max = (max_results > 0).then_some(max_results);
+        let result = search(client(handle)?, &filter, max, &order_by, token.as_deref())?;
+        page(env, &result)
+    })
+    .resolve::<ThrowJava>()
 }
 
 // ---- registered models -------------------------------------------------------------------
@@ -111,7 +133,7 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_deleteRegisteredModel<'l>
 /// One page of registered models; `max_results` <= 0 means MLflow's default (100).
 #[no_mangle]
 pub extern "system" fn Java_org_libmlflow_NativeBridge_searchRegisteredModels<'l>(
-    mut env: EnvUnowned<'l>,
+    env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
     filter: JString<'l>,
@@ -119,15 +141,9 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_searchRegisteredModels<'l
     order_by: JObjectArray<'l, JString<'l>>,
     page_token: JString<'l>,
 ) -> JObject<'l> {
-    env.with_env(|env| -> Result<_, Failure> {
-        let filter = opt_string(env, &filter)?.unwrap_or_default();
-        let order_by = strings(env, &order_by, "orderBy")?;
-        let token = opt_string(env, &page_token)?;
-        let max = (max_results > 0).then_some(max_results);
-        let result = client(handle)?.search_registered_models(&filter, max, &order_by, token.as_deref())?;
-        page(env, &result)
+    search_page(env, handle, &filter, max_results, &order_by, &page_token, |c, filter, max, order_by, token| {
+        c.search_registered_models(filter, max, order_by, token)
     })
-    .resolve::<ThrowJava>()
 }
 
 #[no_mangle]
@@ -267,7 +283,7 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_transitionModelVersionSta
 /// One page of model versions; `max_results` <= 0 means MLflow's default (10,000).
 #[no_mangle]
 pub extern "system" fn Java_org_libmlflow_NativeBridge_searchModelVersions<'l>(
-    mut env: EnvUnowned<'l>,
+    env: EnvUnowned<'l>,
     _class: JClass<'l>,
     handle: jlong,
     filter: JString<'l>,
@@ -275,15 +291,9 @@ pub extern "system" fn Java_org_libmlflow_NativeBridge_searchModelVersions<'l>(
     order_by: JObjectArray<'l, JString<'l>>,
     page_token: JString<'l>,
 ) -> JObject<'l> {
-    env.with_env(|env| -> Result<_, Failure> {
-        let filter = opt_string(env, &filter)?.unwrap_or_default();
-        let order_by = strings(env, &order_by, "orderBy")?;
-        let token = opt_string(env, &page_token)?;
-        let max = (max_results > 0).then_some(max_results);
-        let result = client(handle)?.search_model_versions(&filter, max, &order_by, token.as_deref())?;
-        page(env, &result)
+    search_page(env, handle, &filter, max_results, &order_by, &page_token, |c, filter, max, order_by, token| {
+        c.search_model_versions(filter, max, order_by, token)
     })
-    .resolve::<ThrowJava>()
 }
 
 #[no_mangle]
