@@ -1,41 +1,8 @@
 package org.libmlflow;
 
-import java.util.Objects;
-
 /** A tag on a run (mutable, unlike params). */
-public final class RunTag {
-  private final String key;
-  private final String value;
-
+public final class RunTag extends KeyValue {
   public RunTag(String key, String value) {
-    this.key = Objects.requireNonNull(key, "key must not be null");
-    this.value = Objects.requireNonNull(value, "value must not be null");
-  }
-
-  public String getKey() {
-    return key;
-  }
-
-  public String getValue() {
-    return value;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof RunTag)) {
-      return false;
-    }
-    RunTag other = (RunTag) o;
-    return key.equals(other.key) && value.equals(other.value);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(key, value);
-  }
-
-  @Override
-  public String toString() {
-    return "RunTag{" + key + "=" + value + "}";
+    super(key, value);
   }
 }
