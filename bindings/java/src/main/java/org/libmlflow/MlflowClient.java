@@ -84,12 +84,7 @@ public final class MlflowClient implements AutoCloseable {
   }
 
   public String getTrackingUri() {
-    long s = handle.enter();
-    try {
-      return NativeBridge.clientTrackingUri(handle.address());
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.clientTrackingUri(a));
   }
 
   // ---- experiments ---------------------------------------------------------------------
@@ -103,33 +98,18 @@ public final class MlflowClient implements AutoCloseable {
   public String createExperiment(String name, String artifactLocation, Map<String, String> tags) {
     notNull(name, "name");
     String[][] t = Arguments.pairs(tags, "tags");
-    long s = handle.enter();
-    try {
-      return NativeBridge.createExperiment(handle.address(), name, artifactLocation, t[0], t[1]);
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.createExperiment(a, name, artifactLocation, t[0], t[1]));
   }
 
   public Experiment getExperiment(String experimentId) {
     notNull(experimentId, "experimentId");
-    long s = handle.enter();
-    try {
-      return NativeBridge.getExperiment(handle.address(), experimentId);
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.getExperiment(a, experimentId));
   }
 
   /** The experiment of that name (active or deleted), if any. */
   public Optional<Experiment> getExperimentByName(String name) {
     notNull(name, "name");
-    long s = handle.enter();
-    try {
-      return Optional.ofNullable(NativeBridge.getExperimentByName(handle.address(), name));
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> Optional.ofNullable(NativeBridge.getExperimentByName(a, name)));
   }
 
   /** Active experiments, up to 1000. */
@@ -153,59 +133,33 @@ public final class MlflowClient implements AutoCloseable {
     notNull(viewType, "viewType");
     List<String> order = Arguments.copy(orderBy);
     String[] orderArray = Arguments.strings(order, "orderBy");
-    PageData data;
-    long s = handle.enter();
-    try {
-      data =
-          NativeBridge.searchExperiments(
-              handle.address(), filter, viewType.number, maxResults, orderArray, pageToken);
-    } finally {
-      handle.exit(s);
-    }
+    PageData data =
+        handle.call(
+            a -> NativeBridge.searchExperiments(a, filter, viewType.number, maxResults, orderArray, pageToken));
     return new ExperimentsPage(data, this, filter, viewType, maxResults, order);
   }
 
   public void deleteExperiment(String experimentId) {
     notNull(experimentId, "experimentId");
-    long s = handle.enter();
-    try {
-      NativeBridge.deleteExperiment(handle.address(), experimentId);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.deleteExperiment(a, experimentId));
   }
 
   public void restoreExperiment(String experimentId) {
     notNull(experimentId, "experimentId");
-    long s = handle.enter();
-    try {
-      NativeBridge.restoreExperiment(handle.address(), experimentId);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.restoreExperiment(a, experimentId));
   }
 
   public void renameExperiment(String experimentId, String newName) {
     notNull(experimentId, "experimentId");
     notNull(newName, "newName");
-    long s = handle.enter();
-    try {
-      NativeBridge.renameExperiment(handle.address(), experimentId, newName);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.renameExperiment(a, experimentId, newName));
   }
 
   public void setExperimentTag(String experimentId, String key, String value) {
     notNull(experimentId, "experimentId");
     notNull(key, "key");
     notNull(value, "value");
-    long s = handle.enter();
-    try {
-      NativeBridge.setExperimentTag(handle.address(), experimentId, key, value);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.setExperimentTag(a, experimentId, key, value));
   }
 
   // ---- runs ----------------------------------------------------------------------------
@@ -229,23 +183,13 @@ public final class MlflowClient implements AutoCloseable {
    */
   public RunInfo createRun(String experimentId, String runName, Map<String, String> tags) {
     String[][] t = Arguments.pairs(tags, "tags");
-    long s = handle.enter();
-    try {
-      return NativeBridge.createRun(handle.address(), experimentId, runName, null, -1, t[0], t[1])
-          .getInfo();
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.createRun(a, experimentId, runName, null, -1, t[0], t[1])
+        .getInfo());
   }
 
   public Run getRun(String runId) {
     notNull(runId, "runId");
-    long s = handle.enter();
-    try {
-      return NativeBridge.getRun(handle.address(), runId);
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.getRun(a, runId));
   }
 
   /** Ends a run FINISHED, after everything logged to it is written. */
@@ -268,43 +212,23 @@ public final class MlflowClient implements AutoCloseable {
   private void terminate(String runId, RunStatus status, long endTime) {
     notNull(runId, "runId");
     notNull(status, "status");
-    long s = handle.enter();
-    try {
-      NativeBridge.setTerminated(handle.address(), runId, status.name(), endTime);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.setTerminated(a, runId, status.name(), endTime));
   }
 
   public void deleteRun(String runId) {
     notNull(runId, "runId");
-    long s = handle.enter();
-    try {
-      NativeBridge.deleteRun(handle.address(), runId);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.deleteRun(a, runId));
   }
 
   public void restoreRun(String runId) {
     notNull(runId, "runId");
-    long s = handle.enter();
-    try {
-      NativeBridge.restoreRun(handle.address(), runId);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.restoreRun(a, runId));
   }
 
   public void setRunName(String runId, String name) {
     notNull(runId, "runId");
     notNull(name, "name");
-    long s = handle.enter();
-    try {
-      NativeBridge.setRunName(handle.address(), runId, name);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.setRunName(a, runId, name));
   }
 
   // ---- logging (queued) ----------------------------------------------------------------
@@ -318,6 +242,7 @@ public final class MlflowClient implements AutoCloseable {
   public void logMetric(String runId, String key, double value, long timestamp, long step) {
     notNull(runId, "runId");
     notNull(key, "key");
+    // The hot path: the handle is entered directly, so no capturing lambda is made per metric.
     long s = handle.enter();
     try {
       NativeBridge.logMetric(handle.address(), runId, key, value, timestamp, step);
@@ -330,35 +255,20 @@ public final class MlflowClient implements AutoCloseable {
     notNull(runId, "runId");
     notNull(key, "key");
     notNull(value, "value");
-    long s = handle.enter();
-    try {
-      NativeBridge.logParam(handle.address(), runId, key, value);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.logParam(a, runId, key, value));
   }
 
   public void setTag(String runId, String key, String value) {
     notNull(runId, "runId");
     notNull(key, "key");
     notNull(value, "value");
-    long s = handle.enter();
-    try {
-      NativeBridge.setTag(handle.address(), runId, key, value);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.setTag(a, runId, key, value));
   }
 
   public void deleteTag(String runId, String key) {
     notNull(runId, "runId");
     notNull(key, "key");
-    long s = handle.enter();
-    try {
-      NativeBridge.deleteTag(handle.address(), runId, key);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.deleteTag(a, runId, key));
   }
 
   /**
@@ -369,22 +279,17 @@ public final class MlflowClient implements AutoCloseable {
       String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags) {
     notNull(runId, "runId");
     Batch b = new Batch(metrics, params, tags);
-    long s = handle.enter();
-    try {
-      NativeBridge.logBatch(
-          handle.address(),
-          runId,
-          b.metricKeys,
-          b.metricValues,
-          b.metricTimestamps,
-          b.metricSteps,
-          b.paramKeys,
-          b.paramValues,
-          b.tagKeys,
-          b.tagValues);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.logBatch(
+        a,
+        runId,
+        b.metricKeys,
+        b.metricValues,
+        b.metricTimestamps,
+        b.metricSteps,
+        b.paramKeys,
+        b.paramValues,
+        b.tagKeys,
+        b.tagValues));
   }
 
   // ---- reads ---------------------------------------------------------------------------
@@ -396,13 +301,8 @@ public final class MlflowClient implements AutoCloseable {
     List<Metric> out = new ArrayList<>();
     String token = null;
     do {
-      PageData page;
-      long s = handle.enter();
-      try {
-        page = NativeBridge.getMetricHistory(handle.address(), runId, key, 0, token);
-      } finally {
-        handle.exit(s);
-      }
+      String pageToken = token;
+      PageData page = handle.call(a -> NativeBridge.getMetricHistory(a, runId, key, 0, pageToken));
       for (Object m : page.items) {
         out.add((Metric) m);
       }
@@ -458,15 +358,9 @@ public final class MlflowClient implements AutoCloseable {
     List<String> order = Arguments.copy(orderBy);
     String[] idArray = Arguments.strings(ids, "experimentIds");
     String[] orderArray = Arguments.strings(order, "orderBy");
-    PageData data;
-    long s = handle.enter();
-    try {
-      data =
-          NativeBridge.searchRuns(
-              handle.address(), idArray, filter, viewType.number, maxResults, orderArray, pageToken);
-    } finally {
-      handle.exit(s);
-    }
+    PageData data =
+        handle.call(
+            a -> NativeBridge.searchRuns(a, idArray, filter, viewType.number, maxResults, orderArray, pageToken));
     return new RunsPage(data, this, ids, filter, viewType, maxResults, order);
   }
 
@@ -477,12 +371,7 @@ public final class MlflowClient implements AutoCloseable {
   public String sendPost(String path, String json) {
     notNull(path, "path");
     notNull(json, "json");
-    long s = handle.enter();
-    try {
-      return NativeBridge.callJson(handle.address(), path, json);
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.callJson(a, path, json));
   }
 
   // ---- artifacts -----------------------------------------------------------------------
@@ -510,13 +399,8 @@ public final class MlflowClient implements AutoCloseable {
       String runId, File localFile, String artifactPath, ProgressListener listener) {
     notNull(runId, "runId");
     notNull(localFile, "localFile");
-    long s = handle.enter();
-    try {
-      NativeBridge.logArtifact(
-          handle.address(), runId, localFile.getAbsolutePath(), artifactPath, listener);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.logArtifact(
+        a, runId, localFile.getAbsolutePath(), artifactPath, listener));
   }
 
   /** Uploads every file under a local directory to the root of the run's artifacts. */
@@ -540,13 +424,8 @@ public final class MlflowClient implements AutoCloseable {
       String runId, File localDir, String artifactPath, ProgressListener listener) {
     notNull(runId, "runId");
     notNull(localDir, "localDir");
-    long s = handle.enter();
-    try {
-      NativeBridge.logArtifacts(
-          handle.address(), runId, localDir.getAbsolutePath(), artifactPath, listener);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.logArtifacts(
+        a, runId, localDir.getAbsolutePath(), artifactPath, listener));
   }
 
   /**
@@ -565,12 +444,7 @@ public final class MlflowClient implements AutoCloseable {
     notNull(runId, "runId");
     notNull(bytes, "bytes");
     notNull(artifactFile, "artifactFile");
-    long s = handle.enter();
-    try {
-      NativeBridge.logBytes(handle.address(), runId, bytes, artifactFile);
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.logBytes(a, runId, bytes, artifactFile));
   }
 
   /** The top level of the run's artifacts. */
@@ -585,13 +459,7 @@ public final class MlflowClient implements AutoCloseable {
    */
   public List<FileInfo> listArtifacts(String runId, String path) {
     notNull(runId, "runId");
-    FileInfo[] infos;
-    long s = handle.enter();
-    try {
-      infos = NativeBridge.listArtifacts(handle.address(), runId, path);
-    } finally {
-      handle.exit(s);
-    }
+    FileInfo[] infos = handle.call(a -> NativeBridge.listArtifacts(a, runId, path));
     return Collections.unmodifiableList(Arrays.asList(infos));
   }
 
@@ -684,20 +552,6 @@ public final class MlflowClient implements AutoCloseable {
   // as in the official client ("3"). Names with '/' or ':', unknown stages, reserved or malformed
   // aliases are refused (INVALID_ARGUMENT) before anything is written.
 
-  /** A native call holding the handle's lock, so the client cannot be freed during it. */
-  private interface NativeCall<T> {
-    T apply(long address);
-  }
-
-  private <T> T call(NativeCall<T> f) {
-    long s = handle.enter();
-    try {
-      return f.apply(handle.address());
-    } finally {
-      handle.exit(s);
-    }
-  }
-
   /** Creates a registered model; ALREADY_EXISTS if the name is taken. */
   public RegisteredModel createRegisteredModel(String name) {
     return createRegisteredModel(name, null, null);
@@ -707,34 +561,31 @@ public final class MlflowClient implements AutoCloseable {
   public RegisteredModel createRegisteredModel(String name, Map<String, String> tags, String description) {
     notNull(name, "name");
     String[][] t = Arguments.pairs(tags, "tags");
-    return call(a -> NativeBridge.createRegisteredModel(a, name, t[0], t[1], description));
+    return handle.call(a -> NativeBridge.createRegisteredModel(a, name, t[0], t[1], description));
   }
 
   public RegisteredModel getRegisteredModel(String name) {
     notNull(name, "name");
-    return call(a -> NativeBridge.getRegisteredModel(a, name));
+    return handle.call(a -> NativeBridge.getRegisteredModel(a, name));
   }
 
   /** Renames a registered model (its versions and aliases follow). */
   public RegisteredModel renameRegisteredModel(String name, String newName) {
     notNull(name, "name");
     notNull(newName, "newName");
-    return call(a -> NativeBridge.renameRegisteredModel(a, name, newName));
+    return handle.call(a -> NativeBridge.renameRegisteredModel(a, name, newName));
   }
 
   /** Sets the description (null clears it). */
   public RegisteredModel updateRegisteredModel(String name, String description) {
     notNull(name, "name");
-    return call(a -> NativeBridge.updateRegisteredModel(a, name, description));
+    return handle.call(a -> NativeBridge.updateRegisteredModel(a, name, description));
   }
 
   /** Deletes a registered model with all its versions, tags and aliases. */
   public void deleteRegisteredModel(String name) {
     notNull(name, "name");
-    call(a -> {
-      NativeBridge.deleteRegisteredModel(a, name);
-      return null;
-    });
+    handle.run(a -> NativeBridge.deleteRegisteredModel(a, name));
   }
 
   /** Registered models, up to 100 (MLflow's default page). */
@@ -756,7 +607,8 @@ public final class MlflowClient implements AutoCloseable {
       String filter, int maxResults, List<String> orderBy, String pageToken) {
     List<String> order = Arguments.copy(orderBy);
     String[] orderArray = Arguments.strings(order, "orderBy");
-    PageData data = call(a -> NativeBridge.searchRegisteredModels(a, filter, maxResults, orderArray, pageToken));
+    PageData data =
+        handle.call(a -> NativeBridge.searchRegisteredModels(a, filter, maxResults, orderArray, pageToken));
     return new RegisteredModelsPage(data, this, filter, maxResults, order);
   }
 
@@ -764,19 +616,13 @@ public final class MlflowClient implements AutoCloseable {
     notNull(name, "name");
     notNull(key, "key");
     notNull(value, "value");
-    call(a -> {
-      NativeBridge.setRegisteredModelTag(a, name, key, value);
-      return null;
-    });
+    handle.run(a -> NativeBridge.setRegisteredModelTag(a, name, key, value));
   }
 
   public void deleteRegisteredModelTag(String name, String key) {
     notNull(name, "name");
     notNull(key, "key");
-    call(a -> {
-      NativeBridge.deleteRegisteredModelTag(a, name, key);
-      return null;
-    });
+    handle.run(a -> NativeBridge.deleteRegisteredModelTag(a, name, key));
   }
 
   /** The newest version in each stage (as the official client). */
@@ -788,7 +634,8 @@ public final class MlflowClient implements AutoCloseable {
   public List<ModelVersion> getLatestVersions(String name, Iterable<String> stages) {
     notNull(name, "name");
     String[] s = Arguments.list(notNull(stages, "stages"), "stages").toArray(new String[0]);
-    return Collections.unmodifiableList(Arrays.asList(call(a -> NativeBridge.getLatestVersions(a, name, s))));
+    ModelVersion[] latest = handle.call(a -> NativeBridge.getLatestVersions(a, name, s));
+    return Collections.unmodifiableList(Arrays.asList(latest));
   }
 
   /** A new version of {@code name} from {@code source} (an artifact URI); {@code runId} may be null. */
@@ -811,31 +658,28 @@ public final class MlflowClient implements AutoCloseable {
     notNull(name, "name");
     notNull(source, "source");
     String[][] t = Arguments.pairs(tags, "tags");
-    return call(
+    return handle.call(
         a -> NativeBridge.createModelVersion(a, name, source, runId, t[0], t[1], runLink, description, modelId));
   }
 
   public ModelVersion getModelVersion(String name, String version) {
     notNull(name, "name");
     notNull(version, "version");
-    return call(a -> NativeBridge.getModelVersion(a, name, version));
+    return handle.call(a -> NativeBridge.getModelVersion(a, name, version));
   }
 
   /** Sets a version's description (null clears it). */
   public ModelVersion updateModelVersion(String name, String version, String description) {
     notNull(name, "name");
     notNull(version, "version");
-    return call(a -> NativeBridge.updateModelVersion(a, name, version, description));
+    return handle.call(a -> NativeBridge.updateModelVersion(a, name, version, description));
   }
 
   /** Deletes a version (its number is never reused; aliases pointing at it go). */
   public void deleteModelVersion(String name, String version) {
     notNull(name, "name");
     notNull(version, "version");
-    call(a -> {
-      NativeBridge.deleteModelVersion(a, name, version);
-      return null;
-    });
+    handle.run(a -> NativeBridge.deleteModelVersion(a, name, version));
   }
 
   /** Moves a version to a stage (None, Staging, Production, Archived in any case). */
@@ -852,7 +696,8 @@ public final class MlflowClient implements AutoCloseable {
     notNull(name, "name");
     notNull(version, "version");
     notNull(stage, "stage");
-    return call(a -> NativeBridge.transitionModelVersionStage(a, name, version, stage, archiveExistingVersions));
+    return handle.call(
+        a -> NativeBridge.transitionModelVersionStage(a, name, version, stage, archiveExistingVersions));
   }
 
   /** Up to 1000 model versions (as the official client). */
@@ -874,7 +719,8 @@ public final class MlflowClient implements AutoCloseable {
       String filter, int maxResults, List<String> orderBy, String pageToken) {
     List<String> order = Arguments.copy(orderBy);
     String[] orderArray = Arguments.strings(order, "orderBy");
-    PageData data = call(a -> NativeBridge.searchModelVersions(a, filter, maxResults, orderArray, pageToken));
+    PageData data =
+        handle.call(a -> NativeBridge.searchModelVersions(a, filter, maxResults, orderArray, pageToken));
     return new ModelVersionsPage(data, this, filter, maxResults, order);
   }
 
@@ -882,7 +728,7 @@ public final class MlflowClient implements AutoCloseable {
   public String getModelVersionDownloadUri(String name, String version) {
     notNull(name, "name");
     notNull(version, "version");
-    return call(a -> NativeBridge.getModelVersionDownloadUri(a, name, version));
+    return handle.call(a -> NativeBridge.getModelVersionDownloadUri(a, name, version));
   }
 
   /**
@@ -915,20 +761,14 @@ public final class MlflowClient implements AutoCloseable {
     notNull(version, "version");
     notNull(key, "key");
     notNull(value, "value");
-    call(a -> {
-      NativeBridge.setModelVersionTag(a, name, version, key, value);
-      return null;
-    });
+    handle.run(a -> NativeBridge.setModelVersionTag(a, name, version, key, value));
   }
 
   public void deleteModelVersionTag(String name, String version, String key) {
     notNull(name, "name");
     notNull(version, "version");
     notNull(key, "key");
-    call(a -> {
-      NativeBridge.deleteModelVersionTag(a, name, version, key);
-      return null;
-    });
+    handle.run(a -> NativeBridge.deleteModelVersionTag(a, name, version, key));
   }
 
   /**
@@ -939,25 +779,19 @@ public final class MlflowClient implements AutoCloseable {
     notNull(name, "name");
     notNull(alias, "alias");
     notNull(version, "version");
-    call(a -> {
-      NativeBridge.setRegisteredModelAlias(a, name, alias, version);
-      return null;
-    });
+    handle.run(a -> NativeBridge.setRegisteredModelAlias(a, name, alias, version));
   }
 
   public void deleteRegisteredModelAlias(String name, String alias) {
     notNull(name, "name");
     notNull(alias, "alias");
-    call(a -> {
-      NativeBridge.deleteRegisteredModelAlias(a, name, alias);
-      return null;
-    });
+    handle.run(a -> NativeBridge.deleteRegisteredModelAlias(a, name, alias));
   }
 
   public ModelVersion getModelVersionByAlias(String name, String alias) {
     notNull(name, "name");
     notNull(alias, "alias");
-    return call(a -> NativeBridge.getModelVersionByAlias(a, name, alias));
+    return handle.call(a -> NativeBridge.getModelVersionByAlias(a, name, alias));
   }
 
   // ---- models --------------------------------------------------------------------------
@@ -994,7 +828,7 @@ public final class MlflowClient implements AutoCloseable {
   public ModelInfo logModel(String runId, File modelDir, LogModelOptions options, ProgressListener listener) {
     notNull(modelDir, "modelDir");
     String opts = options == null ? null : options.toJson();
-    return call(a -> NativeBridge.logModel(a, runId, modelDir.getAbsolutePath(), opts, listener));
+    return handle.call(a -> NativeBridge.logModel(a, runId, modelDir.getAbsolutePath(), opts, listener));
   }
 
   /**
@@ -1027,7 +861,7 @@ public final class MlflowClient implements AutoCloseable {
     notNull(modelUri, "modelUri");
     notNull(name, "name");
     String[][] t = Arguments.pairs(tags, "tags");
-    return call(a -> NativeBridge.registerModel(a, modelUri, name, t[0], t[1]));
+    return handle.call(a -> NativeBridge.registerModel(a, modelUri, name, t[0], t[1]));
   }
 
   private static void deleteTree(File f) {
@@ -1049,32 +883,17 @@ public final class MlflowClient implements AutoCloseable {
    */
   public Optional<String> getServerRunId(String runId) {
     notNull(runId, "runId");
-    long s = handle.enter();
-    try {
-      return Optional.ofNullable(NativeBridge.clientServerRunId(handle.address(), runId));
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> Optional.ofNullable(NativeBridge.clientServerRunId(a, runId)));
   }
 
   /** Tracking servers only: logged items in the spool not delivered yet (0 for sqlite). */
   public long getUndelivered() {
-    long s = handle.enter();
-    try {
-      return NativeBridge.clientUndelivered(handle.address());
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> NativeBridge.clientUndelivered(a));
   }
 
   /** Tracking servers only: this client's spool file. */
   public Optional<String> getSpoolPath() {
-    long s = handle.enter();
-    try {
-      return Optional.ofNullable(NativeBridge.clientSpoolPath(handle.address()));
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> Optional.ofNullable(NativeBridge.clientSpoolPath(a)));
   }
 
   /**
@@ -1176,12 +995,7 @@ public final class MlflowClient implements AutoCloseable {
 
   public void flush(Duration timeout) {
     notNull(timeout, "timeout");
-    long s = handle.enter();
-    try {
-      NativeBridge.clientFlush(handle.address(), timeout.toMillis());
-    } finally {
-      handle.exit(s);
-    }
+    handle.run(a -> NativeBridge.clientFlush(a, timeout.toMillis()));
   }
 
   public boolean isClosed() {

@@ -37,6 +37,36 @@ final class NativeHandle {
     lock.unlockRead(stamp);
   }
 
+  /** A native call given the address. */
+  interface Call<T> {
+    T apply(long address);
+  }
+
+  /** A native call without an answer. */
+  interface Action {
+    void apply(long address);
+  }
+
+  /** Runs {@code f} with the address, holding the handle for the call ({@link #enter}/{@link #exit}). */
+  <T> T call(Call<T> f) {
+    long stamp = enter();
+    try {
+      return f.apply(address);
+    } finally {
+      exit(stamp);
+    }
+  }
+
+  /** As {@link #call}, for calls without an answer. */
+  void run(Action f) {
+    long stamp = enter();
+    try {
+      f.apply(address);
+    } finally {
+      exit(stamp);
+    }
+  }
+
   /**
    * Marks the handle closed once calls in progress have finished and returns the address for the
    * caller to free (0 if it was already closed).

@@ -76,12 +76,7 @@ public final class SubmittedRun implements AutoCloseable {
    * get_status()}, by the entry point's exit).
    */
   public RunStatus getStatus() {
-    long s = handle.enter();
-    try {
-      return RunStatus.valueOf(NativeBridge.submittedRunStatus(handle.address()));
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> RunStatus.valueOf(NativeBridge.submittedRunStatus(a)));
   }
 
   /**
@@ -90,12 +85,7 @@ public final class SubmittedRun implements AutoCloseable {
    * keeps its own).
    */
   public RunStatus cancel() {
-    long s = handle.enter();
-    try {
-      return RunStatus.valueOf(NativeBridge.submittedRunCancel(handle.address()));
-    } finally {
-      handle.exit(s);
-    }
+    return handle.call(a -> RunStatus.valueOf(NativeBridge.submittedRunCancel(a)));
   }
 
   public boolean isClosed() {
