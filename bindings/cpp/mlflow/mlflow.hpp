@@ -134,6 +134,29 @@ inline void check(mlflow_status status) {
   }
 }
 
+/// Owns one C handle and frees it with `Free` (every `mlflow_*_free` takes NULL): what Options,
+/// Client and SubmittedRun share. Move-only; a moved-from owner holds NULL. The classes inherit
+/// it privately and use `handle_` directly.
+template <typename T, void (*Free)(T*)>
+class OwnedHandle {
+ protected:
+  OwnedHandle() noexcept = default;
+  explicit OwnedHandle(T* handle) noexcept : handle_(handle) {}
+  ~OwnedHandle() { Free(handle_); }
+  OwnedHandle(OwnedHandle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  OwnedHandle& operator=(OwnedHandle&& other) noexcept {
+    if (this != &other) {
+      Free(handle_);
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  OwnedHandle(const OwnedHandle&) = delete;
+  OwnedHandle& operator=(const OwnedHandle&) = delete;
+
+  T* handle_ = nullptr;
+};
+
 /// A NUL-terminated copy of `s` for the C calls that take NUL-terminated strings. An embedded
 /// NUL would silently cut the string short there, so it is refused.
 inline std::string c_string(std::string_view s, const char* what) {
@@ -235,22 +258,13 @@ inline bool abi_compatible() noexcept { return MLFLOW_ABI_COMPATIBLE(mlflow_abi_
 // ---- options ------------------------------------------------------------------------------
 
 /// How a Client is opened. Setters chain: `mlflow::Options().tracking_uri("sqlite:///a.db")`.
-class Options {
+class Options : private detail::OwnedHandle<mlflow_options, mlflow_options_free> {
  public:
-  Options() : handle_(mlflow_options_new()) {
+  Options() : OwnedHandle(mlflow_options_new()) {
     if (handle_ == nullptr) throw std::bad_alloc();
   }
-  ~Options() { mlflow_options_free(handle_); }
-  Options(Options&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  Options& operator=(Options&& other) noexcept {
-    if (this != &other) {
-      mlflow_options_free(handle_);
-      handle_ = std::exchange(other.handle_, nullptr);
-    }
-    return *this;
-  }
-  Options(const Options&) = delete;
-  Options& operator=(const Options&) = delete;
+  Options(Options&&) noexcept = default;
+  Options& operator=(Options&&) noexcept = default;
 
   /// `sqlite:///path/to/mlflow.db`; the default is MLFLOW_TRACKING_URI, else sqlite:///mlflow.db.
   Options& tracking_uri(std::string_view uri) {
@@ -308,9 +322,6 @@ class Options {
 
   /// The C handle (NULL only after a move).
   mlflow_options* get() const noexcept { return handle_; }
-
- private:
-  mlflow_options* handle_;
 };
 
 // ---- runs ---------------------------------------------------------------------------------
@@ -1281,22 +1292,12 @@ class ProjectRunFailed : public Error {
 /// A project run started by Client::run_project (MLflow's SubmittedRun). Move-only; one thread
 /// may wait while another cancels. Destroying it neither waits for nor stops the entry point:
 /// libmlflow still ends the run (FINISHED, FAILED or KILLED) when the process exits.
-class SubmittedRun {
+class SubmittedRun : private detail::OwnedHandle<mlflow_submitted_run, mlflow_submitted_run_free> {
  public:
   /// An empty handle (as after a move); only assignment and destruction are meaningful.
   SubmittedRun() noexcept = default;
-  ~SubmittedRun() { mlflow_submitted_run_free(handle_); }
-
-  SubmittedRun(SubmittedRun&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  SubmittedRun& operator=(SubmittedRun&& other) noexcept {
-    if (this != &other) {
-      mlflow_submitted_run_free(handle_);
-      handle_ = std::exchange(other.handle_, nullptr);
-    }
-    return *this;
-  }
-  SubmittedRun(const SubmittedRun&) = delete;
-  SubmittedRun& operator=(const SubmittedRun&) = delete;
+  SubmittedRun(SubmittedRun&&) noexcept = default;
+  SubmittedRun& operator=(SubmittedRun&&) noexcept = default;
 
   /// The run id (32 hex characters); empty for an empty handle.
   std::string_view run_id() const noexcept {
@@ -1345,15 +1346,13 @@ class SubmittedRun {
  private:
   friend class Client;
 
-  explicit SubmittedRun(mlflow_submitted_run* handle) noexcept : handle_(handle) {}
+  explicit SubmittedRun(mlflow_submitted_run* handle) noexcept : OwnedHandle(handle) {}
 
   RunStatus wait_ms(std::int64_t timeout_ms) const {
     std::int32_t status = MLFLOW_RUN_RUNNING;
     detail::check(mlflow_submitted_run_wait(handle_, timeout_ms, &status));
     return static_cast<RunStatus>(status);
   }
-
-  mlflow_submitted_run* handle_ = nullptr;
 };
 
 namespace detail {
@@ -1391,23 +1390,13 @@ inline std::string project_run_options_json(const ProjectRunOptions& o) {
 
 /// An MLflow client. Move-only; thread-safe. Run handles keep the underlying client alive, so a
 /// Run may outlive the Client object it came from.
-class Client {
+class Client : private detail::OwnedHandle<mlflow_client, mlflow_client_free> {
  public:
   /// Opens a client with the defaults (MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).
   Client() : Client(nullptr) {}
   explicit Client(const Options& options) : Client(options.get()) {}
-  ~Client() { mlflow_client_free(handle_); }
-
-  Client(Client&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  Client& operator=(Client&& other) noexcept {
-    if (this != &other) {
-      mlflow_client_free(handle_);
-      handle_ = std::exchange(other.handle_, nullptr);
-    }
-    return *this;
-  }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
+  Client(Client&&) noexcept = default;
+  Client& operator=(Client&&) noexcept = default;
 
   // -- experiments --
 
@@ -1814,8 +1803,6 @@ class Client {
     }
     detail::check(mlflow_client_open(options, &handle_));
   }
-
-  mlflow_client* handle_ = nullptr;
 };
 
 // ---- models: MLflow model directories ------------------------------------------------------
